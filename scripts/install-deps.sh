@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs everything schelk needs to build, test and run its VM tests on Debian 12.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then echo "install-deps.sh: run as root" >&2; exit 1; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake clang pkg-config git ca-certificates \
+  liburing-dev libxxhash-dev libboost-program-options-dev libdevmapper-dev \
+  libmount-dev libblkid-dev nlohmann-json3-dev catch2 \
+  thin-provisioning-tools e2fsprogs util-linux fio xxhash \
+  qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 >/dev/null

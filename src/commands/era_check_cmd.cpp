@@ -1,0 +1,13 @@
+// Placeholder until the command lands; replaced by its implementation.
+#include <cstdio>
+
+#include "src/commands/commands.hpp"
+
+namespace schelk {
+
+int run_era_check(int, char**) {
+  std::fprintf(stderr, "era_check: not implemented yet\n");
+  return 1;
+}
+
+}  // namespace schelk

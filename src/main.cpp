@@ -1,0 +1,54 @@
+// schelk: one binary for the workflow, the block copier and the dm-era metadata tools.
+// Invoked as era_invalidate/era_dump/era_check/era_restore it behaves as that tool.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include "src/commands/commands.hpp"
+
+namespace {
+
+struct Tool {
+  std::string_view name;  // as a subcommand
+  std::string_view alias;  // as argv[0]
+  int (*run)(int, char**);
+};
+
+constexpr Tool kTools[] = {
+    {"era-invalidate", "era_invalidate", schelk::run_era_invalidate},
+    {"era-dump", "era_dump", schelk::run_era_dump},
+    {"era-check", "era_check", schelk::run_era_check},
+    {"era-restore", "era_restore", schelk::run_era_restore},
+    {"copy", "", schelk::run_copy},
+    {"verify", "", schelk::run_verify},
+};
+
+std::string_view basename_of(const char* path) {
+  const char* slash = std::strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+int dispatch(int argc, char** argv) {
+  const std::string_view self = argc > 0 ? basename_of(argv[0]) : "schelk";
+  for (const auto& tool : kTools) {
+    if (!tool.alias.empty() && self == tool.alias) return tool.run(argc, argv);
+  }
+  if (argc >= 2) {
+    for (const auto& tool : kTools) {
+      if (argv[1] == tool.name) return tool.run(argc - 1, argv + 1);
+    }
+  }
+  return schelk::run_workflow(argc, argv);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "Error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests (normal and ASan/UBSan builds), the parser fuzzer for a bounded
+# time, and the end-to-end tests on the real dm-era kernel target in a QEMU VM.
+# Usage: tests/run-all.sh   (from the repository root, after scripts/install-deps.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+step "unit tests"
+(cd build && ctest --output-on-failure -j"$jobs")
+
+step "build (ASan/UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHELK_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+step "unit tests under ASan/UBSan"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs")
+
+if [ -x tests/fuzz/run.sh ]; then
+  step "fuzz the metadata parser"
+  tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi
+
+if [ -x tests/vm/run.sh ]; then
+  step "end-to-end tests on the real dm-era kernel target (QEMU VM)"
+  tests/vm/run.sh
+fi
