@@ -21,6 +21,8 @@ constexpr std::uint64_t kBufferBudgetPerThread = 32ull << 20;
 constexpr unsigned kMinDepth = 4;
 constexpr unsigned kMaxDepth = 64;
 constexpr unsigned kMaxDefaultThreads = 4;
+// Register (pin) buffers only when a thread moves at least this many times its buffer memory.
+constexpr std::uint64_t kRegisterFactor = 8;
 
 std::uint32_t alignment_of(const Device& d) { return d.direct_io ? d.logical_block_size : 1; }
 
@@ -89,6 +91,9 @@ TransferConfig make_config(TransferConfig::Mode mode, const Device& a, const Dev
   cfg.slot_bytes = plan.slot_bytes;
   cfg.mismatch_granule = plan.granule;
   cfg.factory = factory;
+  const std::uint64_t legs = mode == TransferConfig::Mode::kCompare ? 2 : 1;
+  const std::uint64_t buffer_bytes = plan.slot_bytes * plan.depth * legs;
+  cfg.register_buffers = plan.total * legs / plan.threads >= kRegisterFactor * buffer_bytes;
   return cfg;
 }
 

@@ -27,6 +27,7 @@ struct IoRequest {
 struct Completion {
   std::uint64_t tag = 0;
   int res = 0;  // bytes transferred, or -errno (the liburing convention)
+  friend bool operator==(const Completion&, const Completion&) = default;
 };
 
 struct EngineSetup {
