@@ -1,6 +1,7 @@
 // The worker pool; see transfer.hpp.
 #include "copier/transfer.hpp"
 
+#include <sys/mman.h>
 #include <xxh3.h>
 
 #include <algorithm>
@@ -15,8 +16,6 @@
 #include <optional>
 #include <thread>
 #include <utility>
-
-#include <sys/mman.h>
 
 #include "copier/completion.hpp"
 #include "copier/errors.hpp"
@@ -72,8 +71,8 @@ struct Shared {
   std::mutex mu;
   std::condition_variable finished_cv;
   unsigned running = 0;
-  std::optional<CopyError> error;       // the first failed I/O
-  std::exception_ptr exception;         // anything else a worker threw
+  std::optional<CopyError> error;  // the first failed I/O
+  std::exception_ptr exception;    // anything else a worker threw
   std::vector<Extent> mismatches;
 
   void fail(CopyError e) {
@@ -293,8 +292,8 @@ TransferResult run_transfer(const TransferConfig& config, const std::vector<Exte
   TransferResult result;
   if (extents.empty()) return result;
   Shared shared(config, extents);
-  const unsigned threads = std::max<std::size_t>(
-      1, std::min<std::size_t>(config.threads, extents.size()));
+  const unsigned threads =
+      std::max<std::size_t>(1, std::min<std::size_t>(config.threads, extents.size()));
   std::vector<std::thread> pool;
   shared.running = threads;
   for (unsigned t = 0; t < threads; ++t) {

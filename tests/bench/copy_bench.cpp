@@ -95,8 +95,7 @@ int main(int argc, char** argv) {
   for (const auto& e : planned) (e.length == kBlock ? singles : runs)++;
   std::printf("%zu extents (%llu runs of %llu blocks, %llu single blocks), %llu bytes\n",
               planned.size(), static_cast<unsigned long long>(runs),
-              static_cast<unsigned long long>(kRunBlocks),
-              static_cast<unsigned long long>(singles),
+              static_cast<unsigned long long>(kRunBlocks), static_cast<unsigned long long>(singles),
               static_cast<unsigned long long>(copier::total_bytes(planned)));
   return 0;
 }

@@ -2,7 +2,6 @@
 // block carries its source's stamp, untouched blocks stay untouched; verify catches one flipped
 // byte anywhere; unsafe requests are refused before any write.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "copier/copier_test_support.hpp"
