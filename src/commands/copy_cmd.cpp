@@ -31,19 +31,22 @@ po::options_description copy_options(CopyArgs& a) {
       "FILE holds era_invalidate XML or lines 'BEGIN END' (END exclusive) in --block-size units.\n"
       "Exit status: 0 copied (and equal with --verify), 1 error, 2 usage, 3 verify found "
       "differences.\nOptions");
-  desc.add_options()("help,h", "show this help")("from", po::value(&a.from)->required(),
-                                                 "source device or file")(
-      "to", po::value(&a.to)->required(), "destination device or file (overwritten)")(
-      "blocks", po::value(&a.blocks), "block list FILE, or - for stdin")(
-      "block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE")(
-      "verify", po::bool_switch(&a.verify), "re-read both sides after copying and compare")(
-      "threads", po::value(&a.threads)->default_value(0), "worker threads (0: default)")(
-      "queue-depth", po::value(&a.queue_depth)->default_value(0),
-      "I/Os in flight per thread (0: default)")("io-size", po::value(&a.io_size)->default_value(0),
-                                                "maximum bytes per I/O (0: 1 MiB)")(
-      "engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")(
-      "json", po::bool_switch(&a.json), "print one JSON summary on stdout")(
-      "yes,y", po::bool_switch(&a.yes), "do not ask before overwriting a block device");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("from", po::value(&a.from)->required(), "source device or file")
+      ("to", po::value(&a.to)->required(), "destination device or file (overwritten)")
+      ("blocks", po::value(&a.blocks), "block list FILE, or - for stdin")
+      ("block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE")
+      ("verify", po::bool_switch(&a.verify), "re-read both sides after copying and compare")
+      ("threads", po::value(&a.threads)->default_value(0), "worker threads (0: default)")
+      ("queue-depth", po::value(&a.queue_depth)->default_value(0),
+       "I/Os in flight per thread (0: default)")
+      ("io-size", po::value(&a.io_size)->default_value(0), "maximum bytes per I/O (0: 1 MiB)")
+      ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
+      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout")
+      ("yes,y", po::bool_switch(&a.yes), "do not ask before overwriting a block device");
+  // clang-format on
   return desc;
 }
 

@@ -24,17 +24,20 @@ int run_verify(int argc, char** argv) {
       "Usage: schelk verify --a X --b Y [--blocks FILE|-] [options]\n"
       "Compares X and Y (whole, or the listed blocks) and lists the differing block ranges.\n"
       "Exit status: 0 equal, 3 different, 1 error, 2 usage.\nOptions");
-  desc.add_options()("help,h", "show this help")("a", po::value(&a_path)->required(),
-                                                 "first device or file")(
-      "b", po::value(&b_path)->required(), "second device or file")(
-      "blocks", po::value(&blocks), "block list FILE, or - for stdin")(
-      "block-size", po::value(&block_size)->default_value(4096), "bytes per block in FILE")(
-      "threads", po::value(&threads)->default_value(0), "worker threads (0: default)")(
-      "queue-depth", po::value(&queue_depth)->default_value(0),
-      "reads in flight per thread and side (0: default)")(
-      "io-size", po::value(&io_size)->default_value(0), "maximum bytes per read (0: 1 MiB)")(
-      "engine", po::value(&engine)->default_value("auto"), "auto, io_uring or sync")(
-      "json", po::bool_switch(&json), "print one JSON summary on stdout");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("a", po::value(&a_path)->required(), "first device or file")
+      ("b", po::value(&b_path)->required(), "second device or file")
+      ("blocks", po::value(&blocks), "block list FILE, or - for stdin")
+      ("block-size", po::value(&block_size)->default_value(4096), "bytes per block in FILE")
+      ("threads", po::value(&threads)->default_value(0), "worker threads (0: default)")
+      ("queue-depth", po::value(&queue_depth)->default_value(0),
+       "reads in flight per thread and side (0: default)")
+      ("io-size", po::value(&io_size)->default_value(0), "maximum bytes per read (0: 1 MiB)")
+      ("engine", po::value(&engine)->default_value("auto"), "auto, io_uring or sync")
+      ("json", po::bool_switch(&json), "print one JSON summary on stdout");
+  // clang-format on
   po::variables_map vm;
   copier::CopyOptions options;
   try {
