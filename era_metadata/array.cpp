@@ -64,7 +64,7 @@ void validate_array_block(const std::byte* p, std::uint64_t location, const Arra
   if (verify_checksum && !verify_block(block, BlockKind::kArrayBlock)) {
     std::string what = "bad checksum";
     if (auto kind = identify_block(block)) {
-      what += ": not an array block, it is a " + std::string(block_kind_name(*kind));
+      what += " (not an array block: the checksum is that of a " + std::string(block_kind_name(*kind)) + ")";
     }
     fail(what);
   }

@@ -56,9 +56,11 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
   for (const auto& t : tasks) {
     if (t.location == 0 || t.location >= dev_blocks) {
       const auto& a = arrays[t.array_id];
-      check_block_range(t.location, 1, dev_blocks);  // throws for >= dev_blocks
-      throw MetadataError(a.name + " array block #" + std::to_string(t.index) +
-                               " points at block 0 (the superblock)");
+      throw MetadataError(a.name + " btree: array block #" + std::to_string(t.index) + " at block " +
+                          std::to_string(t.location) +
+                          (t.location == 0 ? std::string(" is the superblock")
+                                           : " is out of range (metadata has " +
+                                                 std::to_string(dev_blocks) + " blocks)"));
     }
   }
   const std::size_t max_run = std::max<std::size_t>(1, options.max_run_blocks);

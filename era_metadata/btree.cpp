@@ -93,7 +93,7 @@ std::uint32_t validate_btree_node(const std::byte* p, std::uint64_t location, bo
   const std::span<const std::byte> block(p, kBlockSize);
   if (!verify_block(block, BlockKind::kBtreeNode)) {
     std::string what = "bad checksum";
-    if (auto kind = identify_block(block)) what += ": not a btree node, it is a " + std::string(block_kind_name(*kind));
+    if (auto kind = identify_block(block)) what += " (not a btree node: the checksum is that of a " + std::string(block_kind_name(*kind)) + ")";
     fail(options, location, what);
   }
   const std::uint64_t blocknr = load_le64(p + node::kBlocknr);

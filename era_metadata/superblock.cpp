@@ -64,7 +64,7 @@ Superblock read_superblock(const MetadataSource& source, std::uint64_t location)
   }
   if (!verify_block(buf, BlockKind::kSuperblock)) {
     std::string what = "bad checksum in block " + std::to_string(location);
-    if (auto kind = identify_block(buf)) what += " (it is a " + std::string(block_kind_name(*kind)) + ")";
+    if (auto kind = identify_block(buf)) what += " (the checksum is that of a " + std::string(block_kind_name(*kind)) + ")";
     fail(location, what);
   }
   Superblock sb = decode_superblock(buf, location);
