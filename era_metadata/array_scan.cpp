@@ -11,6 +11,7 @@
 
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
+#include "era_metadata/multi_checksum.hpp"
 
 namespace era_metadata {
 namespace {
@@ -97,18 +98,22 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
     try {
       std::unique_ptr<std::byte, AlignedFree> buf(static_cast<std::byte*>(
           ::operator new[](max_run * kBlockSize, std::align_val_t{kBlockSize})));
+      const std::unique_ptr<bool[]> ok_buf(new bool[max_run]);
+      bool* ok = ok_buf.get();
       for (;;) {
         if (failed.load(std::memory_order_relaxed)) return;
         const std::size_t k = next.fetch_add(1, std::memory_order_relaxed);
         if (k >= runs.size()) return;
         const Run& r = runs[k];
         source.read_blocks(r.first_block, r.nr_blocks, buf.get());
+        verify_blocks(buf.get(), r.nr_blocks, BlockKind::kArrayBlock, ok);
         for (std::size_t t = r.first_task; t < r.end_task; ++t) {
           const Task& task = tasks[t];
           const std::byte* block = buf.get() + (task.location - r.first_block) * kBlockSize;
           const ArrayRef& a = arrays[task.array_id];
-          const bool first_use = t == r.first_task || tasks[t - 1].location != task.location;
-          validate_array_block(block, task.location, a, task.index, first_use);
+          // A bad checksum is re-checked by validate_array_block, which names the block's kind.
+          validate_array_block(block, task.location, a, task.index,
+                               !ok[task.location - r.first_block]);
           fn(task.array_id, task.index, block);
         }
       }
