@@ -93,9 +93,16 @@ TransferConfig make_config(TransferConfig::Mode mode, const Device& a, const Dev
 }
 
 std::function<void(std::uint64_t)> forward_progress(const CopyOptions& options,
-                                                    std::uint64_t total) {
+                                                    std::uint64_t total, Progress::Phase phase) {
   if (!options.on_progress) return {};
-  return [&options, total](std::uint64_t done) { options.on_progress(Progress{done, total}); };
+  return [&options, total, phase](std::uint64_t done) {
+    options.on_progress(Progress{done, total, phase});
+  };
+}
+
+unsigned threads_used(const Plan& plan) {
+  return static_cast<unsigned>(
+      std::min<std::uint64_t>(plan.threads, std::max<std::size_t>(1, plan.extents.size())));
 }
 
 // Buffered devices would answer a re-read from the page cache: drop their cached pages first.
@@ -123,10 +130,18 @@ VerifyResult compare_planned(const Device& a, const Device& b, const Plan& plan,
                              EngineFactory* factory, const CopyOptions& options) {
   drop_cache(a);
   drop_cache(b);
+  const auto start = std::chrono::steady_clock::now();
   TransferConfig cfg = make_config(TransferConfig::Mode::kCompare, a, b, plan, factory);
-  cfg.on_progress = forward_progress(options, plan.total);
+  cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kVerify);
   TransferResult r = run_transfer(cfg, plan.extents);
-  return VerifyResult{r.bytes, std::move(r.mismatches)};
+  VerifyResult v;
+  v.bytes_compared = r.bytes;
+  v.mismatches = std::move(r.mismatches);
+  v.extents = plan.extents.size();
+  v.threads = threads_used(plan);
+  v.engine = std::string(factory->name());
+  v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return v;
 }
 
 }  // namespace
@@ -148,7 +163,7 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
   Factory factory = factory_for(options);
 
   TransferConfig cfg = make_config(TransferConfig::Mode::kCopy, src, dst, plan, factory.get);
-  cfg.on_progress = forward_progress(options, plan.total);
+  cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kCopy);
   const TransferResult copied = run_transfer(cfg, plan.extents);
   if (::fdatasync(dst.fd()) != 0) {
     const int err = errno;
@@ -160,7 +175,7 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
   CopyResult result;
   result.bytes = copied.bytes;
   result.extents = plan.extents.size();
-  result.threads = std::min<std::uint64_t>(plan.threads, std::max<std::size_t>(1, plan.extents.size()));
+  result.threads = threads_used(plan);
   result.queue_depth = plan.depth;
   result.engine = std::string(factory.get->name());
   if (options.verify) result.verify = compare_planned(src, dst, plan, factory.get, options);

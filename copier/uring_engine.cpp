@@ -60,7 +60,14 @@ UringEngine::UringEngine(const EngineSetup& setup) {
                                                                     iovecs.size())) == 0;
 }
 
-UringEngine::~UringEngine() { io_uring_queue_exit(&ring_); }
+UringEngine::~UringEngine() {
+  // Tearing a ring down finishes in a kernel worker after close: registered files would stay
+  // referenced for a moment, so an O_EXCL open right after the copy (mounting dm-era, or the next
+  // copy) could fail with EBUSY. Unregistering drops those references before we return.
+  io_uring_unregister_files(&ring_);
+  if (fixed_buffers_) io_uring_unregister_buffers(&ring_);
+  io_uring_queue_exit(&ring_);
+}
 
 void UringEngine::submit(const IoRequest& r) {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
