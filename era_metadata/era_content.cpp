@@ -130,8 +130,9 @@ EraContent read_era_content(const MetadataSource& source, const EraContentOption
 }
 
 std::vector<std::uint32_t> logical_eras(const EraContent& content) {
+  // Sized by the era array actually read (empty if repair had to skip it), never by the
+  // superblock's nr_blocks alone, which damaged metadata may make huge.
   std::vector<std::uint32_t> eras = content.era_array;
-  eras.resize(content.superblock.nr_blocks, 0);
   auto apply = [&](const WritesetBits& ws) {
     const std::uint64_t limit = std::min<std::uint64_t>(ws.bits.size(), eras.size());
     const auto words = ws.bits.words();
