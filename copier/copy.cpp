@@ -1,0 +1,194 @@
+// copy_extents and compare_extents: planning, safety checks, defaults, then run_transfer.
+#include "copier/copy.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "copier/transfer.hpp"
+
+namespace copier {
+namespace {
+
+constexpr std::uint64_t kDefaultMaxIo = 1 << 20;
+// Buffer memory per thread the default queue depth aims for (threads * depth * I/O size).
+constexpr std::uint64_t kBufferBudgetPerThread = 32ull << 20;
+constexpr unsigned kMinDepth = 4;
+constexpr unsigned kMaxDepth = 64;
+constexpr unsigned kMaxDefaultThreads = 4;
+
+std::uint32_t alignment_of(const Device& d) { return d.direct_io ? d.logical_block_size : 1; }
+
+// Everything about a run that does not depend on its direction.
+struct Plan {
+  std::vector<Extent> extents;
+  std::uint64_t total = 0;
+  unsigned threads = 1;
+  unsigned depth = 1;
+  std::uint64_t slot_bytes = 0;
+  std::uint64_t granule = 4096;
+};
+
+void check_within(const Device& d, const std::vector<Extent>& extents) {
+  for (const auto& e : extents) {
+    if (e.offset + e.length < e.offset || e.end() > d.size_bytes) {
+      throw CopyError(describe_range(e) + " lies beyond the end of " + d.path + " (" +
+                          std::to_string(d.size_bytes) + " bytes)",
+                      e, 0);
+    }
+  }
+}
+
+Plan make_plan(const Device& a, const Device& b, std::vector<Extent> extents,
+               const CopyOptions& options) {
+  // Refuse before planning: widening to the alignment must not hide a range past the end.
+  check_within(a, extents);
+  check_within(b, extents);
+  const std::uint64_t align = std::max({alignment_of(a), alignment_of(b), 1u});
+  std::uint64_t max_io = options.max_io_bytes ? options.max_io_bytes : kDefaultMaxIo;
+  max_io = std::max(align, max_io / align * align);
+  max_io = std::min<std::uint64_t>(max_io, 1u << 30);  // a completion's result is an int
+
+  Plan plan;
+  plan.extents = plan_extents(std::move(extents), align, max_io);
+  check_within(a, plan.extents);
+  check_within(b, plan.extents);
+  plan.total = total_bytes(plan.extents);
+  std::uint64_t largest = align;
+  for (const auto& e : plan.extents) largest = std::max(largest, e.length);
+  plan.slot_bytes = largest;
+
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  plan.threads = options.threads ? options.threads : std::min(hw, kMaxDefaultThreads);
+  plan.depth = options.queue_depth
+                   ? options.queue_depth
+                   : static_cast<unsigned>(std::clamp<std::uint64_t>(
+                         kBufferBudgetPerThread / plan.slot_bytes, kMinDepth, kMaxDepth));
+  // Don't allocate slots that can never be busy.
+  const std::uint64_t per_thread = (plan.extents.size() + plan.threads - 1) / plan.threads;
+  plan.depth = static_cast<unsigned>(std::clamp<std::uint64_t>(per_thread, 1, plan.depth));
+  plan.granule = std::max<std::uint64_t>(align, 4096);
+  return plan;
+}
+
+TransferConfig make_config(TransferConfig::Mode mode, const Device& a, const Device& b,
+                           const Plan& plan, EngineFactory* factory) {
+  TransferConfig cfg;
+  cfg.mode = mode;
+  cfg.fds[0] = a.fd();
+  cfg.fds[1] = b.fd();
+  cfg.paths[0] = a.path;
+  cfg.paths[1] = b.path;
+  cfg.threads = plan.threads;
+  cfg.depth = plan.depth;
+  cfg.slot_bytes = plan.slot_bytes;
+  cfg.mismatch_granule = plan.granule;
+  cfg.factory = factory;
+  return cfg;
+}
+
+std::function<void(std::uint64_t)> forward_progress(const CopyOptions& options,
+                                                    std::uint64_t total, Progress::Phase phase) {
+  if (!options.on_progress) return {};
+  return [&options, total, phase](std::uint64_t done) {
+    options.on_progress(Progress{done, total, phase});
+  };
+}
+
+unsigned threads_used(const Plan& plan) {
+  return static_cast<unsigned>(
+      std::min<std::uint64_t>(plan.threads, std::max<std::size_t>(1, plan.extents.size())));
+}
+
+// Buffered devices would answer a re-read from the page cache: drop their cached pages first.
+void drop_cache(const Device& d) {
+  if (!d.direct_io) ::posix_fadvise(d.fd(), 0, 0, POSIX_FADV_DONTNEED);
+}
+
+struct Factory {
+  std::unique_ptr<EngineFactory> owned;
+  EngineFactory* get = nullptr;
+};
+
+Factory factory_for(const CopyOptions& options) {
+  Factory f;
+  if (options.engine_factory != nullptr) {
+    f.get = options.engine_factory;
+  } else {
+    f.owned = make_engine_factory(options.engine);
+    f.get = f.owned.get();
+  }
+  return f;
+}
+
+VerifyResult compare_planned(const Device& a, const Device& b, const Plan& plan,
+                             EngineFactory* factory, const CopyOptions& options) {
+  drop_cache(a);
+  drop_cache(b);
+  const auto start = std::chrono::steady_clock::now();
+  TransferConfig cfg = make_config(TransferConfig::Mode::kCompare, a, b, plan, factory);
+  cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kVerify);
+  TransferResult r = run_transfer(cfg, plan.extents);
+  VerifyResult v;
+  v.bytes_compared = r.bytes;
+  v.mismatches = std::move(r.mismatches);
+  v.extents = plan.extents.size();
+  v.threads = threads_used(plan);
+  v.engine = std::string(factory->name());
+  v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return v;
+}
+
+}  // namespace
+
+std::vector<Extent> whole_device(const Device& device) {
+  if (device.size_bytes == 0) return {};
+  return {Extent{0, device.size_bytes}};
+}
+
+CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent> extents,
+                        const CopyOptions& options) {
+  if (same_device(src, dst)) {
+    throw CopyError("refusing to copy " + src.path + " onto itself (" + dst.path +
+                        " is the same device)",
+                    {}, 0);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const Plan plan = make_plan(src, dst, std::move(extents), options);
+  Factory factory = factory_for(options);
+
+  TransferConfig cfg = make_config(TransferConfig::Mode::kCopy, src, dst, plan, factory.get);
+  cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kCopy);
+  const TransferResult copied = run_transfer(cfg, plan.extents);
+  if (::fdatasync(dst.fd()) != 0) {
+    const int err = errno;
+    throw CopyError("fdatasync of " + dst.path + " failed: " + std::strerror(err) + " (errno " +
+                        std::to_string(err) + "); the copy is not durable",
+                    {}, err);
+  }
+
+  CopyResult result;
+  result.bytes = copied.bytes;
+  result.extents = plan.extents.size();
+  result.threads = threads_used(plan);
+  result.queue_depth = plan.depth;
+  result.engine = std::string(factory.get->name());
+  if (options.verify) result.verify = compare_planned(src, dst, plan, factory.get, options);
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+VerifyResult compare_extents(const Device& a, const Device& b, std::vector<Extent> extents,
+                             const CopyOptions& options) {
+  const Plan plan = make_plan(a, b, std::move(extents), options);
+  Factory factory = factory_for(options);
+  return compare_planned(a, b, plan, factory.get, options);
+}
+
+}  // namespace copier

@@ -1,0 +1,82 @@
+// Opening devices for the copier; see device.hpp.
+#include "copier/device.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace copier {
+namespace {
+
+// Regular files: O_DIRECT needs the underlying device's logical block size, at most 4096.
+constexpr std::uint32_t kFileAlignment = 4096;
+
+std::system_error os_error(int err, const std::string& what) {
+  return std::system_error(err, std::generic_category(), what);
+}
+
+}  // namespace
+
+Device open_device(const std::string& path, Access access, bool exclusive) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw os_error(errno, "cannot open " + path);
+  const bool is_block = S_ISBLK(st.st_mode);
+  if (!is_block && !S_ISREG(st.st_mode)) {
+    throw os_error(EINVAL, path + " is neither a block device nor a regular file");
+  }
+
+  int flags = (access == Access::kRead ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+  if (is_block && exclusive) flags |= O_EXCL;
+
+  Device dev;
+  dev.path = path;
+  dev.is_block_device = is_block;
+  bool direct = true;
+  if (!is_block && st.st_size % kFileAlignment != 0) direct = false;
+
+  int fd = ::open(path.c_str(), flags | (direct ? O_DIRECT : 0));
+  if (fd < 0 && errno == EINVAL && !is_block && direct) {
+    direct = false;  // the filesystem refuses O_DIRECT (tmpfs before 6.6, some FUSE)
+    fd = ::open(path.c_str(), flags);
+  }
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EBUSY && is_block && exclusive) {
+      throw os_error(err, path +
+                              " is in use (mounted, claimed by device-mapper, or held open "
+                              "exclusively)");
+    }
+    throw os_error(err, "cannot open " + path);
+  }
+  dev.fd_ = UniqueFd(fd);
+  dev.direct_io = direct;
+
+  if (::fstat(fd, &st) != 0) throw os_error(errno, "cannot stat " + path);
+  if (is_block) {
+    std::uint64_t size = 0;
+    if (::ioctl(fd, BLKGETSIZE64, &size) != 0) throw os_error(errno, "BLKGETSIZE64 on " + path);
+    int lbs = 0;
+    if (::ioctl(fd, BLKSSZGET, &lbs) != 0) throw os_error(errno, "BLKSSZGET on " + path);
+    dev.size_bytes = size;
+    dev.logical_block_size = lbs > 0 ? static_cast<std::uint32_t>(lbs) : 512;
+    dev.device_number = st.st_rdev;
+  } else {
+    dev.size_bytes = static_cast<std::uint64_t>(st.st_size);
+    dev.logical_block_size = direct ? kFileAlignment : 1;
+    dev.device_number = st.st_dev;
+    dev.inode = st.st_ino;
+  }
+  return dev;
+}
+
+bool same_device(const Device& a, const Device& b) {
+  if (a.is_block_device != b.is_block_device) return false;
+  if (a.is_block_device) return a.device_number == b.device_number;
+  return a.device_number == b.device_number && a.inode == b.inode;
+}
+
+}  // namespace copier

@@ -1,0 +1,38 @@
+// The worker pool behind copy_extents and compare_extents: threads with one engine each, a shared
+// atomic cursor over planned extents, a bounded number of slots per thread, every completion
+// classified by classify_completion, and a full drain of in-flight I/O before returning.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "copier/extent.hpp"
+#include "copier/io_engine.hpp"
+
+namespace copier {
+
+struct TransferConfig {
+  enum class Mode { kCopy, kCompare } mode = Mode::kCopy;
+  int fds[2] = {-1, -1};  // copy: source, destination; compare: a, b
+  std::string paths[2];   // for messages
+  unsigned threads = 1;
+  unsigned depth = 1;                 // slots per thread
+  std::uint64_t slot_bytes = 0;       // >= the largest planned extent
+  std::uint64_t mismatch_granule = 4096;
+  EngineFactory* factory = nullptr;
+  std::function<void(std::uint64_t done_bytes)> on_progress;  // caller's thread, ~100 ms
+};
+
+struct TransferResult {
+  std::uint64_t bytes = 0;
+  std::vector<Extent> mismatches;  // compare mode
+};
+
+// REQUIRES: extents planned (aligned, each at most slot_bytes). Throws CopyError on the first
+// failed I/O (after draining) or the exception a worker raised (engine setup).
+[[nodiscard]] TransferResult run_transfer(const TransferConfig& config,
+                                          const std::vector<Extent>& extents);
+
+}  // namespace copier
