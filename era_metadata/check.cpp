@@ -4,6 +4,8 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <unordered_set>
 
 #include "era_metadata/array.hpp"
@@ -72,7 +74,12 @@ struct Checker {
     return [this, value_ptr_offset](std::uint64_t loc, const std::byte* p) { refs.node(loc, p, value_ptr_offset); };
   }
 
+  std::set<std::pair<std::uint64_t, std::uint32_t>> seen_bitsets;
+
   void bitset(const std::string& name, std::uint32_t nr_bits, std::uint64_t root) {
+    // A bitset shared by several entries (forged metadata) is walked once; its references are
+    // counted by the nodes that hold them.
+    if (!seen_bitsets.emplace(root, nr_bits).second) return;
     ArrayRef a{name, kBitsetValueSize, bitset_words(nr_bits), {}};
     const auto on_node = counter(0);
     try {
@@ -212,8 +219,9 @@ CheckReport check_metadata(const MetadataSource& source, const CheckOptions& opt
   }
   if (options.superblock_only) return report;
 
-  const std::uint64_t sm_blocks = std::min<std::uint64_t>(live.space_map.nr_blocks, kMaxSpaceMapBlocks);
-  Checker c{source, options, report, RefCounter(sm_blocks), true, {}, {}};
+  const std::uint64_t sm_blocks = std::min<std::uint64_t>(
+      {live.space_map.nr_blocks, kMaxSpaceMapBlocks, source.nr_blocks()});
+  Checker c{source, options, report, RefCounter(sm_blocks), true, {}, {}, {}};
   c.refs.inc(0);
   c.trees(live, true);
   if (snap) {
