@@ -1,7 +1,6 @@
 // Block lists for copy/verify (era_invalidate XML in both tool versions' spellings, text lines)
 // and the progress line's formatting.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -72,8 +71,7 @@ TEST_CASE("block list: every captured era_invalidate output parses") {
     WARN("reference fixtures not present: skipped");
     return;
   }
-  const std::regex range_re(
-      R"re(<range begin="(\d+)" end ?= ?"(\d+)"/>|<block block="(\d+)"/>)re");
+  const std::regex range_re(R"re(<range begin="(\d+)" end ?= ?"(\d+)"/>|<block block="(\d+)"/>)re");
   int files = 0;
   std::size_t ranges = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
