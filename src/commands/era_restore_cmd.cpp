@@ -13,6 +13,7 @@
 #include "era_metadata/format.hpp"
 #include "era_metadata/writer.hpp"
 #include "src/commands/commands.hpp"
+#include "src/era_tools/era_tool_cli.hpp"
 #include "src/era_tools/file_sink.hpp"
 
 namespace schelk {
@@ -64,7 +65,7 @@ int run_era_restore(int argc, char** argv) {
       case 'q':
         break;  // we print no progress either way
       case 'V':
-        std::printf("%s\n", SCHELK_VERSION);
+        std::printf("%s\n", era_tools::version_string().c_str());
         return 0;
       default:
         usage(stderr, name);
