@@ -7,7 +7,7 @@
 # Outputs are compared after normalizing 0.9's `end = "E"` spelling and final newline.
 # Usage: tests/bench/era_bench.sh [--quick] [BUILD_DIR]     (--quick: 16M only). Needs root.
 # Env: ERA_BENCH_DIR (image directory, default /dev/shm), SCHELK_TPT_RUST (pdata_tools path),
-#      ERA_BENCH_SHAPES (default "a b c"), ERA_BENCH_SINCE (default 1),
+#      ERA_BENCH_SIZES (data blocks, default per mode), ERA_BENCH_SHAPES (default "a b c"), ERA_BENCH_SINCE (default 1),
 #      ERA_BENCH_V09_LARGE_SHAPES: shapes on which 0.9 runs at 456M (default "a b c"; each run
 #      takes 5-10 minutes there).
 set -euo pipefail
@@ -26,6 +26,7 @@ since=${ERA_BENCH_SINCE:-1}
 v09_large_shapes=${ERA_BENCH_V09_LARGE_SHAPES:-a b c}
 sizes="16777216"
 [ "$quick" = 1 ] || sizes="16777216 456000000"
+sizes=${ERA_BENCH_SIZES:-$sizes}
 
 for x in "$ours" "$helper"; do
   [ -x "$x" ] || { echo "era_bench: $x missing (build first)" >&2; exit 1; }
