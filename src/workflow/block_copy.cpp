@@ -94,7 +94,7 @@ CopyReport copy_volume_extents(const CopyRequest& req) {
   report.bytes = result.bytes;
   report.extents = result.extents;
   report.seconds = result.seconds;
-  if (result.verify) report.verify_mismatches = result.verify->mismatches;
+  if (result.verify) report.verify_mismatches = result.verify->mismatches.size();
   return report;
 }
 #else
