@@ -4,6 +4,7 @@
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -32,6 +33,7 @@ void recover_locked(Context& ctx, const RecoverOptions& opts) {
   st.current_era.reset();
   ctx.save(st);
   remove_journal(ctx.options().state_path);
+  record_scratch_untouched(ctx, st);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to recover.\n";
   } else {
