@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,12 @@ StampSources system_stamp_sources() {
     struct stat sb {};
     if (::stat(path.c_str(), &sb) != 0 || !S_ISBLK(sb.st_mode)) return std::nullopt;
     return sb.st_rdev;
+  };
+  s.exclusively_claimed = [](const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+    if (fd < 0) return errno == EBUSY;
+    ::close(fd);
+    return false;
   };
   return s;
 }
@@ -187,6 +194,15 @@ void record_scratch_untouched(Context& ctx, const State& st, const StampSources&
 }
 
 void check_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
+  // A resized volume: the era table, the written set and virgin would no longer line up.
+  const uint64_t vsize = ctx.seams().device_size(st.virgin);
+  const uint64_t ssize = ctx.seams().device_size(st.scratch);
+  if (vsize != ssize) {
+    throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
+                      std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
+                      std::to_string(ssize) + " bytes. Was one resized? Re-run 'schelk "
+                      "init-from' for the new size.");
+  }
   if (const auto writers = find_writers(st.scratch, src.proc_root.string()); !writers.empty()) {
     std::string list;
     for (const auto& w : writers) {
@@ -197,6 +213,11 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
   }
   if (src.device_number) {
     if (const auto dev = src.device_number(st.scratch)) {
+      if (src.exclusively_claimed && src.exclusively_claimed(st.scratch)) {
+        throw VolumeError("Scratch volume " + st.scratch +
+                          " is in use (mounted outside schelk, or claimed by another driver). "
+                          "Unmount or release it before 'schelk mount'.");
+      }
       std::error_code ec;
       std::string holders;
       for (const auto& h : fs::directory_iterator(sys_dev_dir(src, *dev) / "holders", ec)) {

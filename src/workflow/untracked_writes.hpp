@@ -44,6 +44,8 @@ struct StampSources {
   std::filesystem::path proc_root = "/proc";
   // Device number of a block device path; none for anything else.
   std::function<std::optional<dev_t>(const std::string&)> device_number;
+  // True when the block device cannot be opened O_EXCL (mounted, or claimed by a driver).
+  std::function<bool(const std::string&)> exclusively_claimed;
 };
 StampSources system_stamp_sources();
 
@@ -81,8 +83,9 @@ std::vector<Opener> find_writers(const std::string& device, const std::string& p
 // Failure to record only warns (mount then cannot check).
 void record_scratch_untouched(Context& ctx, const State& st,
                               const StampSources& src = system_stamp_sources());
-// In mount, before dm-era is created: throws VolumeError when scratch was written or discarded
-// since the stamp, or when a process holds scratch open for writing; notes when it cannot tell.
+// In mount, before dm-era is created: throws VolumeError when virgin and scratch differ in size,
+// when scratch was written or discarded since the stamp, is open for writing by a process, is
+// held by a stacked device or claimed exclusively (mounted); notes when it cannot tell.
 void check_scratch_untouched(Context& ctx, const State& st,
                              const StampSources& src = system_stamp_sources());
 

@@ -218,3 +218,19 @@ TEST_CASE("the mount flow checks for untracked writes before creating the era de
   CHECK_NOTHROW(cmd_mount(ctx));
   CHECK(rig.dm.device);
 }
+
+TEST_CASE("mount refuses a scratch claimed exclusively, and volumes of different sizes") {
+  Rig rig;
+  FakeSys sys;
+  init_from(rig, sys.src);
+  auto ctx = rig.context();
+  const auto st = load_state(rig.options().state_path);
+  sys.src.exclusively_claimed = [](const std::string& p) { return p.find("scratch") != p.npos; };
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
+                    Catch::Contains("is in use (mounted outside schelk"));
+  sys.src.exclusively_claimed = nullptr;
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
+  fs::resize_file(rig.virgin, Rig::kSize + 4096);
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
+                    Catch::Contains("Volume size mismatch") && Catch::Contains("resized"));
+}

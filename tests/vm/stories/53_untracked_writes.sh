@@ -52,3 +52,13 @@ dm remove stacked
 check "mount once the stacked device is gone" sk mount
 check "recover" sk recover
 check_same_bytes "end: scratch byte-identical to virgin" "$VIRGIN" "$SCRATCH"
+
+step "scratch mounted outside schelk (read-only, so its superblock stays as it was)"
+mkdir -p /tmp/other && mount -o ro,noload "$SCRATCH" /tmp/other
+check_output_contains "mount refuses: scratch in use" 'is in use' sk mount
+check "nothing left behind: no era device" sh -c "! dmsetup --noudevsync info bench_era 2>/dev/null | grep -q ACTIVE"
+check_output_contains "state still says not mounted" 'Mounted: no \(state\)' sk status
+umount /tmp/other
+check "mount once scratch is released" sk mount
+check "recover" sk recover
+check_same_bytes "after all refusals: scratch byte-identical to virgin" "$VIRGIN" "$SCRATCH"
