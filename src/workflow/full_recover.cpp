@@ -6,6 +6,7 @@
 #include "src/state/journal.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -48,6 +49,7 @@ void cmd_full_recover(Context& ctx, bool verify) {
   st.virgin_superblock_hash = s.hash_superblock(st.virgin);
   ctx.save(st);
   remove_journal(ctx.options().state_path);
+  record_scratch_untouched(ctx, st);
   out << "Full recovery complete: " << format_bytes(report.bytes) << " copied in "
       << format_duration(report.seconds) << ".\n";
 }

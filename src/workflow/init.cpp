@@ -8,6 +8,8 @@
 #include "src/volume/tools.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/guard_discard.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 namespace {
@@ -111,8 +113,10 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   st.dm_era_name = o.dm_era_name;
   ctx.save(st);
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
+  record_scratch_untouched(ctx, st);
   out << "Initialized. State saved to " << ctx.options().state_path.string() << "\n";
   print_initialized_warning(out, o);
+  warn_if_discard_option(out, o.mount_options);
 }
 
 }  // namespace

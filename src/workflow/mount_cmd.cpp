@@ -6,6 +6,8 @@
 #include "src/state/journal.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/guard_discard.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -40,7 +42,9 @@ void mount_locked(Context& ctx) {
     throw VolumeError("Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
                       "first.");
   }
+  check_scratch_untouched(ctx, st);  // written, discarded or held open outside schelk
   auto& out = ctx.out();
+  warn_if_discard_option(out, st.mount_options);
   out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
   s.zero_device(st.ramdisk);
   out << "Creating dm-era device '" << st.dm_era_name << "' over " << st.scratch << "..."
@@ -64,7 +68,7 @@ void mount_locked(Context& ctx) {
     const auto info = ctx.dm().info(st.dm_era_name);
     if (!info) throw std::runtime_error("dm-era device '" + st.dm_era_name + "' vanished");
     // dm-era marks only the first block of a discard: refuse discards while tracking.
-    s.disable_discards(*info);
+    turn_discards_off(ctx, *info);
   } catch (const std::exception& e) {
     rollback(e);
     throw;

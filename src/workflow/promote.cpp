@@ -5,6 +5,7 @@
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -42,6 +43,7 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
   st.virgin_superblock_hash = ctx.seams().hash_superblock(st.virgin);
   ctx.save(st);
   remove_journal(ctx.options().state_path);
+  record_scratch_untouched(ctx, st);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to promote.\n";
   } else {

@@ -5,6 +5,7 @@
 #include "src/workflow/capture.hpp"
 #include "src/workflow/commands.hpp"
 #include "src/workflow/test_hook.hpp"
+#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -40,6 +41,7 @@ void recover_locked(Context& ctx, const RecoverOptions& opts) {
   ctx.save(st);
   test_stop_point("after-save");
   remove_journal(ctx.options().state_path);
+  record_scratch_untouched(ctx, st);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to recover.\n";
   } else {
