@@ -8,6 +8,11 @@ jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "fetch the Rust 1.x era tools (test oracle and benchmark peer; unpacked, never installed)"
+export SCHELK_TPT_RUST
+SCHELK_TPT_RUST=$(scripts/fetch-tpt-rust.sh | tail -n 1)
+echo "$SCHELK_TPT_RUST"
+
 step "build (RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"

@@ -1,0 +1,138 @@
+#include "era_metadata/array_scan.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <vector>
+
+#include "era_metadata/errors.hpp"
+#include "era_metadata/format.hpp"
+#include "era_metadata/multi_checksum.hpp"
+
+namespace era_metadata {
+namespace {
+
+struct Task {
+  std::uint64_t location;
+  std::uint32_t array_id;
+  std::uint32_t index;  // array block index: < 2^32 for every valid dm-era array
+};
+
+struct Run {
+  std::size_t first_task;
+  std::size_t end_task;
+  std::uint64_t first_block;
+  std::uint64_t nr_blocks;
+};
+
+struct AlignedFree {
+  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{kBlockSize}); }
+};
+
+}  // namespace
+
+void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
+                       const ArrayScanOptions& options, const ArrayBlockFn& fn) {
+  std::vector<Task> tasks;
+  std::size_t total = 0;
+  for (const auto& a : arrays) total += a.blocks.size();
+  tasks.reserve(total);
+  for (std::size_t id = 0; id < arrays.size(); ++id) {
+    const auto& blocks = arrays[id].blocks;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      tasks.push_back({blocks[i], static_cast<std::uint32_t>(id), static_cast<std::uint32_t>(i)});
+    }
+  }
+  std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
+    return a.location != b.location ? a.location < b.location
+                                    : (a.array_id != b.array_id ? a.array_id < b.array_id
+                                                                : a.index < b.index);
+  });
+  // Locations are checked against the device here, so a run never reads past the end.
+  const std::uint64_t dev_blocks = source.nr_blocks();
+  for (const auto& t : tasks) {
+    if (t.location == 0 || t.location >= dev_blocks) {
+      const auto& a = arrays[t.array_id];
+      throw MetadataError(a.name + " btree: array block #" + std::to_string(t.index) + " at block " +
+                          std::to_string(t.location) +
+                          (t.location == 0 ? std::string(" is the superblock")
+                                           : " is out of range (metadata has " +
+                                                 std::to_string(dev_blocks) + " blocks)"));
+    }
+  }
+  const std::size_t max_run = std::max<std::size_t>(1, options.max_run_blocks);
+  std::vector<Run> runs;
+  for (std::size_t i = 0; i < tasks.size();) {
+    Run r{i, i, tasks[i].location, 1};
+    std::size_t j = i + 1;
+    while (j < tasks.size()) {
+      const std::uint64_t last = tasks[j - 1].location;
+      if (tasks[j].location == last) {
+        ++j;
+      } else if (tasks[j].location == last + 1 && r.nr_blocks < max_run) {
+        ++r.nr_blocks;
+        ++j;
+      } else {
+        break;
+      }
+    }
+    r.end_task = j;
+    runs.push_back(r);
+    i = j;
+  }
+  if (runs.empty()) return;
+
+  // Auto: at least 4, so that synchronous O_DIRECT reads overlap even on a 2-core machine.
+  unsigned threads = options.threads ? options.threads : std::max(4u, std::thread::hardware_concurrency());
+  threads = std::clamp<unsigned>(threads, 1, 16);
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, runs.size()));
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    try {
+      std::unique_ptr<std::byte, AlignedFree> buf(static_cast<std::byte*>(
+          ::operator new[](max_run * kBlockSize, std::align_val_t{kBlockSize})));
+      const std::unique_ptr<bool[]> ok_buf(new bool[max_run]);
+      bool* ok = ok_buf.get();
+      for (;;) {
+        if (failed.load(std::memory_order_relaxed)) return;
+        const std::size_t k = next.fetch_add(1, std::memory_order_relaxed);
+        if (k >= runs.size()) return;
+        const Run& r = runs[k];
+        source.read_blocks(r.first_block, r.nr_blocks, buf.get());
+        verify_blocks(buf.get(), r.nr_blocks, BlockKind::kArrayBlock, ok);
+        for (std::size_t t = r.first_task; t < r.end_task; ++t) {
+          const Task& task = tasks[t];
+          const std::byte* block = buf.get() + (task.location - r.first_block) * kBlockSize;
+          const ArrayRef& a = arrays[task.array_id];
+          // A bad checksum is re-checked by validate_array_block, which names the block's kind.
+          validate_array_block(block, task.location, a, task.index,
+                               !ok[task.location - r.first_block]);
+          fn(task.array_id, task.index, block);
+        }
+      }
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      failed.store(true);
+    }
+  };
+  if (threads == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (auto& th : pool) th.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace era_metadata

@@ -1,0 +1,31 @@
+// Bulk reader of dm-array blocks: reads every array block of a set of arrays exactly once, in
+// ascending location order coalesced into large reads, on a small pool of threads, validates
+// each block and hands it to a callback. Shared blocks (one block at several indices, as the
+// kernel creates when it grows an array) are read once and handed over once per use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "era_metadata/array.hpp"
+#include "era_metadata/metadata_source.hpp"
+
+namespace era_metadata {
+
+struct ArrayScanOptions {
+  unsigned threads = 0;             // 0: max(4, hardware_concurrency): reads overlap
+  std::size_t max_run_blocks = 256;  // largest single read, in blocks (1 MiB)
+};
+
+// fn(array_id, index, block) for every array block of every array, after validate_array_block.
+// `block` is the whole 4096-byte block; values start at ablock::kHeaderSize. fn may be called
+// concurrently from several threads and must be thread-safe. The first exception thrown (by a
+// read, a validation or fn) stops the scan and is rethrown.
+using ArrayBlockFn =
+    std::function<void(std::size_t array_id, std::uint64_t index, const std::byte* block)>;
+void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
+                       const ArrayScanOptions& options, const ArrayBlockFn& fn);
+
+}  // namespace era_metadata

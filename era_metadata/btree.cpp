@@ -1,0 +1,135 @@
+#include "era_metadata/btree.hpp"
+
+#include <array>
+#include <unordered_set>
+
+#include "era_metadata/checksum.hpp"
+#include "era_metadata/endian.hpp"
+#include "era_metadata/errors.hpp"
+#include "era_metadata/format.hpp"
+
+namespace era_metadata {
+namespace {
+
+std::string node_name(const BtreeWalkOptions& o, std::uint64_t location) {
+  return std::string(o.tree_name) + " node at block " + std::to_string(location);
+}
+
+[[noreturn]] void fail(const BtreeWalkOptions& o, std::uint64_t location, const std::string& what) {
+  throw MetadataError(node_name(o, location) + ": " + what);
+}
+
+void warn(const BtreeWalkOptions& o, std::uint64_t location, const std::string& what) {
+  if (o.warnings) o.warnings->push_back(node_name(o, location) + ": " + what);
+}
+
+struct Walker {
+  const MetadataSource& source;
+  const BtreeWalkOptions& options;
+  const std::function<void(std::uint64_t, const std::byte*)>& on_entry;
+  std::unordered_set<std::uint64_t> visited;
+  int leaf_depth = -1;
+
+  // Keys of this subtree must lie in [lo, hi); has_hi false means unbounded above.
+  void visit(std::uint64_t location, unsigned depth, std::uint64_t lo, bool has_hi,
+             std::uint64_t hi, std::uint64_t parent) {
+    if (depth >= kMaxBtreeDepth) fail(options, location, "tree deeper than " + std::to_string(kMaxBtreeDepth) + " levels");
+    if (location == 0 || location >= source.nr_blocks()) {
+      throw MetadataError(std::string(options.tree_name) +
+                          (depth == 0 ? std::string(" root") : " child of node " + std::to_string(parent)) +
+                          ": block " + std::to_string(location) +
+                          " is out of range (metadata has " + std::to_string(source.nr_blocks()) +
+                          " blocks)");
+    }
+    if (!visited.insert(location).second) {
+      fail(options, location, "reached twice (cycle or shared node inside one tree)");
+    }
+    if (options.nodes) options.nodes->push_back(location);
+    alignas(kBlockSize) std::array<std::byte, kBlockSize> buf;
+    source.read_blocks(location, 1, buf.data());
+    const std::uint32_t nr = validate_btree_node(buf.data(), location, depth == 0, options);
+    if (options.on_node) options.on_node(location, buf.data());
+    const std::uint32_t flags = load_le32(buf.data() + node::kFlags);
+    const std::uint32_t max = load_le32(buf.data() + node::kMaxEntries);
+    const std::uint32_t vs = load_le32(buf.data() + node::kValueSize);
+    const std::byte* keys = buf.data() + node::kHeaderSize;
+    const std::byte* values = keys + std::size_t{8} * max;
+    if (nr > 0) {
+      const std::uint64_t first = load_le64(keys);
+      const std::uint64_t last = load_le64(keys + 8 * std::size_t{nr - 1});
+      if (first < lo) {
+        fail(options, location, "first key " + std::to_string(first) + " is below its parent's key " + std::to_string(lo));
+      }
+      if (has_hi && last >= hi) {
+        fail(options, location, "last key " + std::to_string(last) + " is not below the next parent key " + std::to_string(hi));
+      }
+    }
+    if (flags == node::kLeaf) {
+      if (leaf_depth < 0) leaf_depth = static_cast<int>(depth);
+      if (leaf_depth != static_cast<int>(depth)) {
+        fail(options, location, "leaf at depth " + std::to_string(depth) + ", other leaves at depth " + std::to_string(leaf_depth));
+      }
+      for (std::uint32_t i = 0; i < nr; ++i) {
+        on_entry(load_le64(keys + 8 * std::size_t{i}), values + std::size_t{vs} * i);
+      }
+      return;
+    }
+    std::vector<std::uint64_t> children(nr), child_keys(nr);
+    for (std::uint32_t i = 0; i < nr; ++i) {
+      child_keys[i] = load_le64(keys + 8 * std::size_t{i});
+      children[i] = load_le64(values + 8 * std::size_t{i});
+    }
+    for (std::uint32_t i = 0; i < nr; ++i) {
+      const bool child_has_hi = i + 1 < nr ? true : has_hi;
+      const std::uint64_t child_hi = i + 1 < nr ? child_keys[i + 1] : hi;
+      visit(children[i], depth + 1, child_keys[i], child_has_hi, child_hi, location);
+    }
+  }
+};
+
+}  // namespace
+
+std::uint32_t validate_btree_node(const std::byte* p, std::uint64_t location, bool is_root,
+                                  const BtreeWalkOptions& options) {
+  const std::span<const std::byte> block(p, kBlockSize);
+  if (!verify_block(block, BlockKind::kBtreeNode)) {
+    std::string what = "bad checksum";
+    if (auto kind = identify_block(block)) what += " (not a btree node: the checksum is that of a " + std::string(block_kind_name(*kind)) + ")";
+    fail(options, location, what);
+  }
+  const std::uint64_t blocknr = load_le64(p + node::kBlocknr);
+  if (blocknr != location) fail(options, location, "blocknr field " + std::to_string(blocknr) + " != location");
+  const std::uint32_t flags = load_le32(p + node::kFlags);
+  if (flags != node::kInternal && flags != node::kLeaf) fail(options, location, "flags " + std::to_string(flags) + " is neither INTERNAL (1) nor LEAF (2)");
+  const std::uint32_t nr = load_le32(p + node::kNrEntries);
+  const std::uint32_t max = load_le32(p + node::kMaxEntries);
+  const std::uint32_t vs = load_le32(p + node::kValueSize);
+  const bool internal = flags == node::kInternal;
+  const std::uint32_t want_vs = internal ? kArrayBtreeValueSize : options.leaf_value_size;
+  if (vs != want_vs) {
+    fail(options, location, std::string(internal ? "internal" : "leaf") + " value_size " + std::to_string(vs) + " != " + std::to_string(want_vs));
+  }
+  if (node::kHeaderSize + (8 + std::uint64_t{vs}) * max > kBlockSize) {
+    fail(options, location, "max_entries " + std::to_string(max) + " too large for value_size " + std::to_string(vs));
+  }
+  if (nr > max) fail(options, location, "nr_entries " + std::to_string(nr) + " > max_entries " + std::to_string(max));
+  if (internal && nr == 0) fail(options, location, "internal node with no entries");
+  if (!is_root && nr == 0) fail(options, location, "empty non-root leaf");
+  if (max % 3 != 0) warn(options, location, "max_entries " + std::to_string(max) + " is not a multiple of 3");
+  if (!is_root && nr < max / 3) warn(options, location, "nr_entries " + std::to_string(nr) + " < max_entries/3 (" + std::to_string(max / 3) + ")");
+  const std::byte* keys = p + node::kHeaderSize;
+  for (std::uint32_t i = 1; i < nr; ++i) {
+    const std::uint64_t a = load_le64(keys + 8 * std::size_t{i - 1});
+    const std::uint64_t b = load_le64(keys + 8 * std::size_t{i});
+    if (b <= a) fail(options, location, "keys not strictly ascending (key " + std::to_string(i) + " = " + std::to_string(b) + " after " + std::to_string(a) + ")");
+  }
+  return nr;
+}
+
+void walk_btree(const MetadataSource& source, std::uint64_t root, const BtreeWalkOptions& options,
+                const std::function<void(std::uint64_t key, const std::byte* value)>& on_entry) {
+  Walker walker{source, options, on_entry, {}, -1};
+  walker.visit(root, 0, 0, false, 0, 0);
+}
+
+}  // namespace era_metadata

@@ -1,0 +1,36 @@
+// Parser of the dm-era target's status line ("8 75/4096 1 -", or with the "0 <len> era" prefix
+// dmsetup prints) and its table line; pure functions, unit-tested without a kernel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace schelk {
+
+class DmError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct EraStatus {
+  uint32_t metadata_block_sectors = 0;
+  uint64_t used = 0;   // metadata blocks in use
+  uint64_t total = 0;  // metadata blocks in all
+  uint32_t current_era = 0;
+  std::optional<uint64_t> snapshot_block;  // held metadata snapshot, if any
+};
+
+// Throws DmError naming the text on anything malformed (including the kernel's "Error").
+EraStatus parse_era_status(std::string_view line);
+
+// The table parameters: "<metadata dev> <origin dev> <block sectors>".
+std::string era_table_params(const std::string& metadata_dev, const std::string& origin_dev,
+                             uint64_t block_sectors);
+
+// dm names schelk accepts: non-empty, not starting with '-', [A-Za-z0-9._+-] only.
+void validate_dm_name(const std::string& name);
+
+}  // namespace schelk

@@ -1,0 +1,122 @@
+#include "src/era_tools/era_tool_cli.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <stdexcept>
+#include <system_error>
+
+namespace po = boost::program_options;
+
+namespace schelk::era_tools {
+
+bool parse_command_line(int argc, char** argv, const po::options_description& options,
+                        std::string_view tool, std::string_view usage, po::variables_map& vm) {
+  po::options_description all;
+  all.add(options);
+  all.add_options()("input", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(tool.size()), tool.data(), e.what());
+    print_usage(stderr, usage);
+    return false;
+  }
+  return true;
+}
+
+void print_usage(std::FILE* out, std::string_view usage) {
+  std::fwrite(usage.data(), 1, usage.size(), out);
+}
+
+std::string version_string() {
+#ifdef SCHELK_VERSION
+  return SCHELK_VERSION;
+#else
+  return "unknown";
+#endif
+}
+
+std::uint32_t parse_u32_like_0_9(const std::string& text) {
+  static const char* const kBadCast =
+      "bad lexical cast: source type value could not be interpreted as target";
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty()) throw std::runtime_error(kBadCast);
+  std::uint32_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) throw std::runtime_error(kBadCast);
+  return negative ? static_cast<std::uint32_t>(0u - v) : v;
+}
+
+void check_input_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("Couldn't stat path");
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) throw std::runtime_error("bad path");
+}
+
+Output::~Output() {
+  if (own_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+void Output::open(const std::string& path) {
+  path_ = path.empty() ? "<stdout>" : path;
+  if (path.empty()) {
+    fd_ = STDOUT_FILENO;
+    own_fd_ = false;
+  } else {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + path);
+    own_fd_ = true;
+  }
+  buf_.reserve(1 << 20);
+}
+
+void Output::write(std::string_view s) {
+  buf_.append(s);
+  if (buf_.size() >= (1u << 20)) flush_buffer();
+}
+
+void Output::write_u64(std::uint64_t v) {
+  char tmp[24];
+  const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  write(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+}
+
+void Output::flush_buffer() {
+  std::size_t done = 0;
+  while (done < buf_.size()) {
+    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      buf_.clear();
+      throw std::system_error(err, std::generic_category(), "write to " + path_ + " failed");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  buf_.clear();
+}
+
+void Output::close() {
+  if (fd_ < 0) return;
+  flush_buffer();
+  if (own_fd_) {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close of " + path_ + " failed");
+  }
+  fd_ = -1;
+}
+
+}  // namespace schelk::era_tools

@@ -1,0 +1,59 @@
+// Command-line plumbing shared by the thin-provisioning-tools compatible era tools
+// (era_invalidate, era_dump, era_check, era_restore): 0.9-style usage and error reporting,
+// number parsing as 0.9 does it, input path checks and the -o output file.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <boost/program_options.hpp>
+
+namespace schelk::era_tools {
+
+// Parses the argv of a tool with Boost.Program_options: the first positional argument is stored
+// under "input". On a command-line error prints "<tool>: <what>" and the usage to stderr and
+// returns false (the tool then exits 1, as 0.9 does).
+bool parse_command_line(int argc, char** argv, const boost::program_options::options_description& options,
+                        std::string_view tool, std::string_view usage,
+                        boost::program_options::variables_map& vm);
+
+// Prints `usage` (the 0.9 usage text, ending in a newline) to `out`.
+void print_usage(std::FILE* out, std::string_view usage);
+
+// The version printed by -V.
+[[nodiscard]] std::string version_string();
+
+// Parses an unsigned 32-bit number as 0.9's boost::lexical_cast<uint32_t> does: optional leading
+// '+' or '-' (a '-' negates modulo 2^32, so "-1" is 4294967295), then decimal digits only, no
+// spaces. Throws std::runtime_error("bad lexical cast: ...") otherwise.
+[[nodiscard]] std::uint32_t parse_u32_like_0_9(const std::string& text);
+
+// Checks that the input is a regular file or a block device, with 0.9's messages
+// ("Couldn't stat path", "bad path"). Throws std::runtime_error.
+void check_input_path(const std::string& path);
+
+// Buffered output to stdout or to the file given with -o. Nothing is created before open().
+class Output {
+ public:
+  Output() = default;
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+  ~Output();
+  // Empty path: stdout. Throws std::system_error if the file cannot be created.
+  void open(const std::string& path);
+  void write(std::string_view s);
+  void write_u64(std::uint64_t v);
+  // Flushes and closes; throws std::system_error on a write error (disk full, EPIPE, ...).
+  void close();
+
+ private:
+  void flush_buffer();
+  std::string path_;
+  int fd_ = -1;
+  bool own_fd_ = false;
+  std::string buf_;
+};
+
+}  // namespace schelk::era_tools

@@ -1,0 +1,33 @@
+// A MetadataSink that writes to an open file or block device with pwrite, plus the helper that
+// opens era_restore's output (an existing file or a block device) and tells its size.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "era_metadata/writer.hpp"
+
+namespace schelk {
+
+class FileSink final : public era_metadata::MetadataSink {
+ public:
+  // Opens `path` for writing; it must exist (a regular file or a block device), as in 0.9.
+  explicit FileSink(const std::string& path);
+  ~FileSink() override;
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
+
+  void write_blocks(std::uint64_t first_block, std::span<const std::byte> data) override;
+  // fsync; errors surface here rather than being lost at close.
+  void sync();
+  // Size of the file or device in bytes.
+  [[nodiscard]] std::uint64_t size_bytes() const noexcept { return size_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace schelk

@@ -1,0 +1,47 @@
+// Mounting the era device (libmount, no mount binary), unmounting with umount2, finding the
+// processes that keep a mount busy (/proc/<pid>/{cwd,root,fd}) and /proc/mounts checks.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace schelk {
+
+struct Blocker {
+  pid_t pid = 0;
+  std::string cmdline;
+};
+
+class Mounter {
+ public:
+  virtual ~Mounter() = default;
+  // True when the (canonicalised) mount point is a mount target in /proc/mounts.
+  virtual bool is_mounted(const std::string& mount_point) = 0;
+  // Creates the mount point if missing, then mounts.
+  virtual void mount(const std::string& device, const std::string& mount_point,
+                     const std::string& fstype, const std::string& options) = 0;
+  // umount2; on EBUSY lists the blockers, or with `kill` SIGKILLs them (never this process)
+  // and retries.
+  virtual void unmount(const std::string& mount_point, bool kill) = 0;
+};
+
+class SystemMounter final : public Mounter {
+ public:
+  bool is_mounted(const std::string& mount_point) override;
+  void mount(const std::string& device, const std::string& mount_point, const std::string& fstype,
+             const std::string& options) override;
+  void unmount(const std::string& mount_point, bool kill) override;
+};
+
+// Decodes the octal escapes (\040 etc.) of a /proc/mounts field.
+std::string decode_mounts_field(const std::string& field);
+// True when `target` in `mounts_text` (the /proc/mounts format) equals `mount_point`.
+bool mounts_contain_target(const std::string& mounts_text, const std::string& mount_point);
+// Processes whose cwd, root or an open fd lies under `mount_point` (canonical path), from /proc.
+std::vector<Blocker> find_blockers(const std::string& mount_point,
+                                   const std::string& proc_root = "/proc");
+// True when `path` is `dir` or lies below it.
+bool path_is_under(const std::string& path, const std::string& dir);
+
+}  // namespace schelk

@@ -1,0 +1,136 @@
+// JSON (de)serialisation and atomic saving of the schelk state file.
+#include "src/state/state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <system_error>
+
+namespace schelk {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("Cannot write " + path);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::string state_to_json(const State& s) {
+  ordered_json j;
+  j["virgin"] = s.virgin;
+  j["scratch"] = s.scratch;
+  j["ramdisk"] = s.ramdisk;
+  j["mount_point"] = s.mount_point;
+  j["fstype"] = s.fstype;
+  j["mount_options"] = s.mount_options ? ordered_json(*s.mount_options) : ordered_json(nullptr);
+  j["granularity"] = s.granularity;
+  ordered_json hash = ordered_json::array();
+  for (uint8_t b : s.virgin_superblock_hash) hash.push_back(b);
+  j["virgin_superblock_hash"] = hash;
+  j["dm_era_name"] = s.dm_era_name;
+  j["is_mounted"] = s.is_mounted;
+  j["current_era"] = s.current_era ? ordered_json(*s.current_era) : ordered_json(nullptr);
+  return j.dump(2);
+}
+
+State state_from_json(const std::string& text) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    if (!j.is_object()) throw StateError("State file is corrupted: not a JSON object");
+    State s;
+    s.virgin = j.at("virgin").get<std::string>();
+    s.scratch = j.at("scratch").get<std::string>();
+    s.ramdisk = j.at("ramdisk").get<std::string>();
+    s.mount_point = j.at("mount_point").get<std::string>();
+    s.fstype = j.at("fstype").get<std::string>();
+    const auto& opts = j.at("mount_options");
+    if (!opts.is_null()) s.mount_options = opts.get<std::string>();
+    s.granularity = j.at("granularity").get<uint64_t>();
+    const auto& hash = j.at("virgin_superblock_hash");
+    if (!hash.is_array() || hash.size() != s.virgin_superblock_hash.size()) {
+      throw StateError("State file is corrupted: virgin_superblock_hash must be 32 integers");
+    }
+    for (size_t i = 0; i < hash.size(); ++i) {
+      const auto v = hash[i].get<int64_t>();
+      if (v < 0 || v > 255) {
+        throw StateError("State file is corrupted: virgin_superblock_hash byte out of range");
+      }
+      s.virgin_superblock_hash[i] = static_cast<uint8_t>(v);
+    }
+    if (j.contains("dm_era_name")) s.dm_era_name = j.at("dm_era_name").get<std::string>();
+    s.is_mounted = j.at("is_mounted").get<bool>();
+    const auto& era = j.at("current_era");
+    if (!era.is_null()) s.current_era = era.get<uint64_t>();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw StateError(std::string("State file is corrupted: ") + e.what());
+  }
+}
+
+std::optional<State> load_state(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_errno("Cannot read state file " + path.string());
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return state_from_json(buf.str());
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::filesystem::path& tmp,
+                           const std::string& contents) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("Cannot create " + tmp.string());
+  try {
+    write_all(fd, contents, tmp.string());
+    if (::fsync(fd) != 0) throw_errno("Cannot fsync " + tmp.string());
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw_errno("Cannot close " + tmp.string());
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw_errno("Cannot rename " + tmp.string() + " to " + path.string());
+  }
+  auto dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) throw_errno("Cannot open directory " + dir.string());
+  const int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) throw_errno("Cannot fsync directory " + dir.string());
+}
+
+void save_state(const std::filesystem::path& path, const State& state) {
+  auto dir = path.parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  write_file_atomically(path, (dir.empty() ? "." : dir) / ".state.json.tmp", state_to_json(state));
+}
+
+std::filesystem::path resolve_state_path(const std::optional<std::string>& flag) {
+  if (flag && !flag->empty()) return *flag;
+  if (const char* env = std::getenv("SCHELK_STATE"); env && *env) return env;
+  return kDefaultStatePath;
+}
+
+}  // namespace schelk

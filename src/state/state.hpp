@@ -1,0 +1,56 @@
+// The persisted schelk state: the same JSON file, fields and field order as the original schelk
+// (/var/lib/schelk/state.json), saved atomically through <dir>/.state.json.tmp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace schelk {
+
+inline constexpr const char* kDefaultStatePath = "/var/lib/schelk/state.json";
+inline constexpr const char* kDefaultDmEraName = "bench_era";
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+struct State {
+  std::string virgin;
+  std::string scratch;
+  std::string ramdisk;
+  std::string mount_point;
+  std::string fstype;
+  std::optional<std::string> mount_options;
+  uint64_t granularity = 4096;  // bytes
+  Sha256Digest virgin_superblock_hash{};
+  std::string dm_era_name = kDefaultDmEraName;
+  bool is_mounted = false;
+  std::optional<uint64_t> current_era;
+};
+
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Pretty JSON (2-space indent), fields in schelk's order.
+std::string state_to_json(const State& state);
+// Throws StateError("State file is corrupted: ...") on malformed input; unknown fields ignored,
+// a missing dm_era_name defaults to bench_era.
+State state_from_json(const std::string& text);
+
+// None when the file does not exist ("not initialized").
+std::optional<State> load_state(const std::filesystem::path& path);
+// create_dir_all, write <dir>/.state.json.tmp, fsync, rename, fsync the directory.
+void save_state(const std::filesystem::path& path, const State& state);
+
+// Writes `contents` to `path` atomically through `tmp` (same directory), with fsyncs.
+void write_file_atomically(const std::filesystem::path& path, const std::filesystem::path& tmp,
+                           const std::string& contents);
+
+// The state path from --state-path, else $SCHELK_STATE, else the default.
+std::filesystem::path resolve_state_path(const std::optional<std::string>& flag);
+
+}  // namespace schelk

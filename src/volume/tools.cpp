@@ -1,0 +1,111 @@
+// fork/exec of mkfs.ext4 and libblkid probing.
+#include "src/volume/tools.hpp"
+
+#include <blkid/blkid.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace schelk {
+
+std::optional<std::string> find_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    return ::access(name.c_str(), X_OK) == 0 ? std::optional<std::string>(name) : std::nullopt;
+  }
+  const char* env = std::getenv("PATH");
+  std::stringstream path(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
+  std::string dir;
+  while (std::getline(path, dir, ':')) {
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+void require_tool(const std::string& name, const std::string& hint) {
+  if (!find_in_path(name)) {
+    throw std::runtime_error(name + " not found in PATH. Install " + hint + ".");
+  }
+}
+
+void run_program(const std::vector<std::string>& argv, const std::string& what) {
+  const auto exe = find_in_path(argv.at(0));
+  if (!exe) throw std::runtime_error(argv[0] + " not found in PATH");
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pipe");
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(err_pipe[0]);
+    ::close(err_pipe[1]);
+    throw std::system_error(err, std::generic_category(), "fork");
+  }
+  if (pid == 0) {
+    ::dup2(err_pipe[1], 2);
+    ::execv(exe->c_str(), args.data());
+    _exit(127);
+  }
+  ::close(err_pipe[1]);
+  std::string err_text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(err_pipe[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    err_text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == ' ')) {
+      err_text.pop_back();
+    }
+    throw std::runtime_error(what + " failed: " +
+                             (err_text.empty() ? "exit status " + std::to_string(status)
+                                               : err_text));
+  }
+}
+
+void make_ext4(const std::string& device) {
+  run_program({"mkfs.ext4", "-F", "-b", "4096", "-L", "schelk", device}, "mkfs.ext4");
+}
+
+std::optional<std::string> detect_fstype(const std::string& device) {
+  blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
+  if (!pr) {
+    throw std::system_error(errno ? errno : EIO, std::generic_category(),
+                            "Cannot probe " + device);
+  }
+  blkid_probe_enable_superblocks(pr, 1);
+  blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+  std::optional<std::string> type;
+  if (blkid_do_safeprobe(pr) == 0) {
+    const char* value = nullptr;
+    size_t len = 0;
+    if (blkid_probe_lookup_value(pr, "TYPE", &value, &len) == 0 && value) type = value;
+  }
+  blkid_free_probe(pr);
+  return type;
+}
+
+}  // namespace schelk

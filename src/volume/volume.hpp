@@ -1,0 +1,46 @@
+// Checks and facts about the two volumes and the ramdisk: block-device checks, sizes, the
+// same-device guard, the superblock hash, the ramdisk size formula and zeroing the ramdisk.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "src/state/state.hpp"
+
+namespace schelk {
+
+// A precondition about the volumes failed; nothing has been written.
+class VolumeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Size in bytes: BLKGETSIZE64 for block devices, st_size for files.
+uint64_t device_size(const std::string& path);
+// "X is not a block device"; the path must open read-only.
+void validate_block_device(const std::string& path);
+// Same canonical path, or same device number (st_rdev), gives
+// "Virgin and scratch must be different devices."
+void reject_same_device(const std::string& virgin, const std::string& scratch);
+// "Granularity must be greater than 0." / "... a multiple of 512 bytes (got N bytes)." and, as
+// dm-era and O_DIRECT need, a multiple of 4096.
+void validate_granularity(uint64_t granularity);
+
+// SHA-256 of the first 4096 bytes, read with O_DIRECT (dm writes bypass the page cache of the
+// underlying device, so a buffered read could be stale).
+Sha256Digest hash_superblock(const std::string& path);
+
+// schelk's empirical ramdisk minimum for a volume of `volume_size` bytes in blocks of
+// `granularity` bytes.
+uint64_t ramdisk_min_size(uint64_t volume_size, uint64_t granularity);
+uint64_t ramdisk_required_size(uint64_t volume_size, uint64_t granularity);  // min * 110%
+uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity);     // min * 115% + 1 MiB
+// Errors "RAM disk too small: ..." and warns on stderr when below the ideal size.
+void validate_ramdisk_size(const std::string& ramdisk, uint64_t volume_size, uint64_t granularity);
+
+// Zeroes the whole device (with O_DIRECT when possible) and fsyncs, so dm-era formats fresh
+// metadata.
+void zero_device(const std::string& path);
+
+}  // namespace schelk

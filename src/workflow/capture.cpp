@@ -1,0 +1,125 @@
+// Written-set capture: take_metadata_snap -> read (era_metadata) -> save journal ->
+// drop_metadata_snap -> remove, with the snapshot dropped even when reading fails.
+#include "src/workflow/capture.hpp"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "src/workflow/test_hook.hpp"
+
+namespace schelk {
+
+const char* operation_name(Operation op) {
+  return op == Operation::kRecover ? "recover" : "promote";
+}
+
+namespace {
+
+std::string missing_device_message(const State& st, Operation op) {
+  if (op == Operation::kRecover) {
+    return "dm-era device '" + st.dm_era_name +
+           "' does not exist. State says mounted but device is missing — likely a host reboot "
+           "or power loss. Incremental recovery is not possible. Run 'schelk full-recover' to "
+           "restore scratch from virgin.";
+  }
+  return "dm-era device '" + st.dm_era_name +
+         "' does not exist. State says mounted but device is missing. This may indicate a "
+         "system crash. Run 'schelk mount' to remount, or manually reset state.";
+}
+
+void check_journal_matches(const Journal& j, const State& st, Operation op) {
+  if (j.operation != operation_name(op)) {
+    throw std::runtime_error("An interrupted '" + j.operation +
+                             "' must be finished first: run 'schelk " + j.operation + "'.");
+  }
+  if (j.granularity != st.granularity || j.dm_era_name != st.dm_era_name) {
+    throw std::runtime_error("The saved written set does not match the state (granularity or "
+                             "dm-era name differ); run 'schelk full-recover'.");
+  }
+}
+
+}  // namespace
+
+Journal capture_written_set(Context& ctx, const State& st, Operation op, bool kill) {
+  auto& out = ctx.out();
+  auto& dm = ctx.dm();
+  const auto& state_path = ctx.options().state_path;
+  auto journal = load_journal(state_path);
+  const bool device_exists = dm.exists(st.dm_era_name);
+  if (!device_exists) {
+    if (!journal) throw std::runtime_error(missing_device_message(st, op));
+    check_journal_matches(*journal, st, op);
+    out << "Resuming an interrupted " << journal->operation << " from the saved written set ("
+        << count_blocks(journal->ranges) << " blocks, " << journal_path_for(state_path).string()
+        << ")." << std::endl;
+    return *journal;
+  }
+  if (journal) {
+    // The device is still there: the saved set may be older than what the device knows now,
+    // so read again (a superset of it); only an operation mismatch matters.
+    check_journal_matches(*journal, st, op);
+  }
+
+  if (ctx.mounter().is_mounted(st.mount_point)) {
+    out << "Unmounting " << st.mount_point << "..." << std::endl;
+    ctx.mounter().unmount(st.mount_point, kill);
+    test_stop_point("after-unmount");
+  } else {
+    out << "Mountpoint " << st.mount_point << " not actually mounted, skipping unmount..."
+        << std::endl;
+  }
+
+  const auto before = dm.status(st.dm_era_name);
+  if (before.snapshot_block) {
+    // Left by a run killed between take and drop; ours would fail with EINVAL.
+    out << "Dropping a metadata snapshot left by an interrupted run..." << std::endl;
+    dm.message(st.dm_era_name, "drop_metadata_snap");
+  }
+  const uint32_t since = static_cast<uint32_t>(st.current_era.value_or(0));
+  out << "Reading blocks written since era " << since << "..." << std::endl;
+  dm.message(st.dm_era_name, "take_metadata_snap");
+  WrittenBlocks written;
+  try {
+    test_stop_point("after-take-snap");
+    const auto held = dm.status(st.dm_era_name);
+    if (!held.snapshot_block) {
+      throw std::runtime_error("dm-era device '" + st.dm_era_name +
+                               "' reports no metadata snapshot after take_metadata_snap");
+    }
+    written = ctx.seams().read_written(st.ramdisk, since);
+    const uint64_t size = ctx.seams().device_size(st.scratch);
+    const uint64_t expected_blocks = (size + st.granularity - 1) / st.granularity;
+    if (written.data_block_sectors != st.granularity / 512 || written.nr_blocks != expected_blocks) {
+      throw std::runtime_error(
+          "dm-era metadata on " + st.ramdisk + " does not match the state: " +
+          std::to_string(written.nr_blocks) + " blocks of " +
+          std::to_string(written.data_block_sectors) + " sectors, expected " +
+          std::to_string(expected_blocks) + " blocks of " + std::to_string(st.granularity / 512));
+    }
+    Journal j;
+    j.operation = operation_name(op);
+    j.dm_era_name = st.dm_era_name;
+    j.granularity = st.granularity;
+    j.nr_blocks = written.nr_blocks;
+    j.era = since;
+    j.ranges = std::move(written.ranges);
+    save_journal(state_path, j);
+    journal = std::move(j);
+    test_stop_point("after-journal");
+  } catch (...) {
+    try {
+      dm.message(st.dm_era_name, "drop_metadata_snap");
+    } catch (const std::exception& e) {
+      ctx.err() << "Warning: could not drop the metadata snapshot: " << e.what() << std::endl;
+    }
+    throw;
+  }
+  dm.message(st.dm_era_name, "drop_metadata_snap");
+  test_stop_point("after-drop");
+  out << "Removing dm-era device '" << st.dm_era_name << "'..." << std::endl;
+  dm.remove(st.dm_era_name);
+  test_stop_point("after-remove");
+  return *journal;
+}
+
+}  // namespace schelk

@@ -1,0 +1,259 @@
+// Option tables, help text and dispatch of the workflow commands.
+#include "src/workflow/cli.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "src/workflow/signals.hpp"
+
+namespace schelk {
+namespace po = boost::program_options;
+namespace {
+
+struct CommandInfo {
+  const char* name;
+  const char* summary;
+  std::set<std::string> options;
+  bool critical;  // SIGINT/SIGTERM refused while it runs
+};
+
+const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
+                                            "mount-point", "mount-options", "granularity",
+                                            "dm-era-name", "verify"};
+
+const std::vector<CommandInfo>& commands() {
+  static const std::vector<CommandInfo> kCommands = [] {
+    std::set<std::string> from = kInitOptions;
+    from.insert("fstype");
+    from.insert("no-copy");
+    return std::vector<CommandInfo>{
+        {"init-new",
+         "Create an ext4 filesystem on virgin and copy it to scratch (destructive to both)",
+         kInitOptions, false},
+        {"init-from",
+         "Use the existing filesystem on virgin and copy it to scratch (destructive to scratch "
+         "unless --no-copy)",
+         from, false},
+        {"mount", "Put dm-era over scratch and mount it; all writes are tracked", {}, true},
+        {"recover", "Unmount and copy back from virgin only the blocks written since mount",
+         {"kill", "verify"}, true},
+        {"restore", "recover, then mount again (one lock)", {"kill", "verify"}, true},
+        {"promote",
+         "(destructive) Copy the blocks written since mount from scratch to virgin. The old "
+         "virgin data is lost and cannot be recovered.",
+         {"kill", "verify"}, true},
+        {"full-recover", "Copy all of virgin onto scratch (destructive to scratch)", {"verify"},
+         true},
+        {"status", "Show configuration and state (default)", {"json"}, false},
+    };
+  }();
+  return kCommands;
+}
+
+const CommandInfo* find_command(const std::string& name) {
+  for (const auto& c : commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+po::options_description global_options() {
+  po::options_description d("Global options");
+  d.add_options()("yes,y", "Skip every interactive confirmation")(
+      "state-path", po::value<std::string>(),
+      "State file (env SCHELK_STATE, default /var/lib/schelk/state.json)")(
+      "lock-timeout", po::value<double>(),
+      "Wait up to SECONDS for a busy lock instead of failing at once")(
+      "version,V", "Print the version")("help,h", "Print help");
+  return d;
+}
+
+po::options_description command_options() {
+  po::options_description d("Command options");
+  d.add_options()("virgin", po::value<std::string>(), "Baseline volume (block device)")(
+      "scratch", po::value<std::string>(), "Benchmark volume (block device)")(
+      "ramdisk", po::value<std::string>(), "RAM disk for the dm-era metadata (e.g. /dev/ram0)")(
+      "mount-point", po::value<std::string>(), "Where the scratch filesystem is mounted")(
+      "mount-options", po::value<std::string>(), "Mount options, e.g. \"noatime,nodiratime\"")(
+      "granularity", po::value<uint64_t>(), "Tracking block size in bytes (default 4096)")(
+      "dm-era-name", po::value<std::string>(), "dm device name (default bench_era)")(
+      "fstype", po::value<std::string>(), "Filesystem type (detected with libblkid if absent)")(
+      "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
+      "kill,k", "SIGKILL processes that keep the mount point busy")(
+      "verify", "Compare source and destination after copying")(
+      "json", "Print the status as one JSON object");
+  return d;
+}
+
+const char* kTools =
+    "Tools (same binary):\n"
+    "  era-invalidate   List blocks written since an era (as era_invalidate)\n"
+    "  era-dump         Dump dm-era metadata as XML (as era_dump)\n"
+    "  era-check        Check dm-era metadata (as era_check)\n"
+    "  era-restore      Write dm-era metadata from XML (as era_restore)\n"
+    "  copy             Copy extents between block devices (io_uring)\n"
+    "  verify           Compare two block devices\n";
+
+}  // namespace
+
+std::string version_string() {
+  std::string v = std::string("schelk ") + SCHELK_VERSION;
+  const std::string sha = SCHELK_GIT_SHA;
+  if (!sha.empty()) v += " (" + sha + ")";
+  return v;
+}
+
+std::string workflow_usage() {
+  std::ostringstream out;
+  out << "schelk: Fast database benchmarking with surgical volume recovery\n\n"
+      << "Usage: schelk [OPTIONS] [COMMAND] [COMMAND OPTIONS]\n\nCommands:\n";
+  for (const auto& c : commands()) {
+    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
+        << "\n";
+  }
+  out << "\n" << kTools << "\n" << global_options() << "\n" << command_options();
+  out << "\nSee docs/SKILL.md in the schelk sources for a guide.\n";
+  return out.str();
+}
+
+std::string command_usage(const std::string& command) {
+  const auto* c = find_command(command);
+  if (!c) return workflow_usage();
+  std::ostringstream out;
+  out << c->summary << "\n\nUsage: schelk " << c->name << " [OPTIONS]\n";
+  if (!c->options.empty()) {
+    out << "\nOptions:\n";
+    const auto all = command_options();
+    for (const auto& opt : all.options()) {
+      if (c->options.count(opt->long_name())) {
+        out << "  " << opt->format_name() << " " << opt->format_parameter() << "\n      "
+            << opt->description() << "\n";
+      }
+    }
+  }
+  out << "\n" << global_options();
+  return out.str();
+}
+
+ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(global_options()).add(command_options());
+  all.add_options()("command", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add("command", -1);
+  po::variables_map vm;
+  std::vector<std::string> tail(args.begin() + (args.empty() ? 0 : 1), args.end());
+  try {
+    po::store(po::command_line_parser(tail).options(all).positional(pos).run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  ParsedCommand p;
+  if (vm.count("command")) {
+    const auto& words = vm["command"].as<std::vector<std::string>>();
+    if (words.size() > 1) throw UsageError("unexpected argument '" + words[1] + "'");
+    p.command = words[0];
+  }
+  p.help = vm.count("help") > 0;
+  p.version = vm.count("version") > 0;
+  const auto* info = find_command(p.command);
+  if (!info) {
+    if (p.help || p.version) return p;
+    throw UsageError("unrecognized subcommand '" + p.command + "'");
+  }
+  for (const auto& [name, value] : vm) {
+    if (name == "command" || name == "yes" || name == "state-path" || name == "lock-timeout" ||
+        name == "version" || name == "help") {
+      continue;
+    }
+    if (!info->options.count(name)) {
+      throw UsageError("option '--" + name + "' is not valid for '" + info->name + "'");
+    }
+  }
+  p.yes = vm.count("yes") > 0;
+  if (vm.count("state-path")) p.state_path = vm["state-path"].as<std::string>();
+  if (vm.count("lock-timeout")) {
+    p.lock_timeout = vm["lock-timeout"].as<double>();
+    if (p.lock_timeout < 0) throw UsageError("--lock-timeout must not be negative");
+  }
+  auto str = [&](const char* n) -> std::optional<std::string> {
+    if (!vm.count(n)) return std::nullopt;
+    return vm[n].as<std::string>();
+  };
+  if (p.command == "init-new" || p.command == "init-from") {
+    if (!p.help) {
+      for (const char* req : {"virgin", "scratch", "ramdisk", "mount-point"}) {
+        if (!vm.count(req)) {
+          throw UsageError(std::string("the option '--") + req + "' is required for '" +
+                           p.command + "'");
+        }
+      }
+      p.init.virgin = *str("virgin");
+      p.init.scratch = *str("scratch");
+      p.init.ramdisk = *str("ramdisk");
+      p.init.mount_point = *str("mount-point");
+    }
+    p.init.mount_options = str("mount-options");
+    if (vm.count("granularity")) p.init.granularity = vm["granularity"].as<uint64_t>();
+    if (auto n = str("dm-era-name")) p.init.dm_era_name = *n;
+    p.init.fstype = str("fstype");
+    p.init.no_copy = vm.count("no-copy") > 0;
+  }
+  p.recover.kill = vm.count("kill") > 0;
+  p.verify = vm.count("verify") > 0;
+  p.recover.verify = p.verify;
+  p.init.verify = p.verify;
+  p.json = vm.count("json") > 0;
+  return p;
+}
+
+int run_workflow_cli(const std::vector<std::string>& args) {
+  ParsedCommand p;
+  try {
+    p = parse_workflow_args(args);
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n\nFor more information, try '--help'.\n";
+    return 2;
+  }
+  if (p.version) {
+    std::cout << version_string() << "\n";
+    return 0;
+  }
+  if (p.help) {
+    std::cout << (find_command(p.command) && args.size() > 2 ? command_usage(p.command)
+                                                             : workflow_usage());
+    return 0;
+  }
+  const auto* info = find_command(p.command);
+  if (info->critical) ignore_termination_signals();
+  GlobalOptions g;
+  g.yes = p.yes;
+  g.state_path = resolve_state_path(p.state_path);
+  g.lock_timeout = p.lock_timeout;
+  SystemSeams system;
+  Context ctx(g, system.seams, std::cin, std::cout, std::cerr);
+  const std::string& c = p.command;
+  if (c == "init-new") {
+    cmd_init_new(ctx, p.init);
+  } else if (c == "init-from") {
+    cmd_init_from(ctx, p.init);
+  } else if (c == "mount") {
+    cmd_mount(ctx);
+  } else if (c == "recover") {
+    cmd_recover(ctx, p.recover);
+  } else if (c == "restore") {
+    cmd_restore(ctx, p.recover);
+  } else if (c == "promote") {
+    cmd_promote(ctx, p.recover);
+  } else if (c == "full-recover") {
+    cmd_full_recover(ctx, p.verify);
+  } else {
+    cmd_status(ctx, p.json);
+  }
+  return 0;
+}
+
+}  // namespace schelk

@@ -1,0 +1,42 @@
+// The schelk workflow command line (Boost.Program_options): subcommands, their flags and the
+// global flags (-y, --state-path/$SCHELK_STATE, --lock-timeout, -V), before or after the
+// subcommand. Parsing is separate from running so it can be unit-tested.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/workflow/commands.hpp"
+
+namespace schelk {
+
+struct ParsedCommand {
+  std::string command = "status";  // the default
+  bool help = false;
+  bool version = false;
+  bool yes = false;
+  std::optional<std::string> state_path;
+  double lock_timeout = 0;
+  InitOptions init;
+  RecoverOptions recover;
+  bool json = false;
+  bool verify = false;
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// argv as given to the program (argv[0] = program name). Throws UsageError.
+ParsedCommand parse_workflow_args(const std::vector<std::string>& args);
+
+std::string workflow_usage();
+std::string command_usage(const std::string& command);
+std::string version_string();
+
+// Parses and runs; returns the exit status.
+int run_workflow_cli(const std::vector<std::string>& args);
+
+}  // namespace schelk

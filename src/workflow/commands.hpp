@@ -1,0 +1,50 @@
+// The workflow commands (one file each). Each takes the lock it needs itself; the *_locked
+// variants run under a lock the caller already holds (restore = recover + mount).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "src/workflow/context.hpp"
+
+namespace schelk {
+
+struct InitOptions {
+  std::string virgin;
+  std::string scratch;
+  std::string ramdisk;
+  std::string mount_point;
+  std::optional<std::string> mount_options;
+  uint64_t granularity = 4096;
+  std::string dm_era_name = kDefaultDmEraName;
+  std::optional<std::string> fstype;  // init-from only; detected with libblkid when absent
+  bool no_copy = false;               // init-from only
+  bool verify = false;
+};
+
+struct RecoverOptions {
+  bool kill = false;
+  bool verify = false;
+};
+
+void cmd_init_new(Context& ctx, const InitOptions& opts);
+void cmd_init_from(Context& ctx, const InitOptions& opts);
+void cmd_mount(Context& ctx);
+void mount_locked(Context& ctx);
+void cmd_recover(Context& ctx, const RecoverOptions& opts);
+void recover_locked(Context& ctx, const RecoverOptions& opts);
+void cmd_promote(Context& ctx, const RecoverOptions& opts);
+void cmd_restore(Context& ctx, const RecoverOptions& opts);
+void cmd_full_recover(Context& ctx, bool verify);
+void cmd_status(Context& ctx, bool json);
+
+// Report helpers: binary units labelled KB/MB/GB with 2 decimals; "Xm Y.YYs", "Y.YYs", "Nms".
+std::string format_bytes(uint64_t bytes);
+std::string format_duration(double seconds);
+// Throws when a verified copy found mismatches.
+void check_verified(const CopyReport& report, const std::string& src, const std::string& dst);
+void print_copy_report(std::ostream& out, const char* blocks_label, uint64_t blocks,
+                       const CopyReport& report);
+
+}  // namespace schelk

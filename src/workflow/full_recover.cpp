@@ -1,0 +1,57 @@
+// full-recover: copy all of virgin onto scratch; clears a stale "mounted" state left by a
+// reboot (only when the dm device and the mount are really gone).
+#include <iostream>
+#include <stdexcept>
+
+#include "src/state/journal.hpp"
+#include "src/volume/volume.hpp"
+#include "src/workflow/commands.hpp"
+#include "src/workflow/untracked_writes.hpp"
+
+namespace schelk {
+
+
+void cmd_full_recover(Context& ctx, bool verify) {
+  ctx.require_root();
+  auto lock = ctx.lock();
+  auto& out = ctx.out();
+  auto& s = ctx.seams();
+  State st = ctx.load_initialized();
+  if (st.is_mounted) {
+    if (ctx.dm().exists(st.dm_era_name) || ctx.mounter().is_mounted(st.mount_point)) {
+      throw std::runtime_error("Volume is already mounted.");
+    }
+    out << "State says mounted, but dm-era device and filesystem are gone (likely a reboot or "
+           "power loss). Clearing stale mounted state and proceeding with full recovery.\n";
+    // Saved only after the copy, so a crash mid-copy re-triggers this.
+    st.is_mounted = false;
+    st.current_era.reset();
+  }
+  if (auto j = load_journal(ctx.options().state_path); j && j->operation == "promote") {
+    throw std::runtime_error("An interrupted promote left virgin partly overwritten; run "
+                             "'schelk promote' to finish it before a full recovery.");
+  }
+  s.validate_block_device(st.virgin);
+  s.validate_block_device(st.scratch);
+  const uint64_t vsize = s.device_size(st.virgin);
+  const uint64_t ssize = s.device_size(st.scratch);
+  if (vsize != ssize) {
+    throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
+                      std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
+                      std::to_string(ssize) + " bytes.");
+  }
+  out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
+      << st.virgin << " (" << format_bytes(vsize) << ").\n";
+  ctx.confirm("Proceed with full recovery?");
+  out << "Copying " << st.virgin << " to " << st.scratch << "..." << std::endl;
+  const auto report = s.copy({st.virgin, st.scratch, {{0, vsize}}, verify, true});
+  check_verified(report, st.virgin, st.scratch);
+  st.virgin_superblock_hash = s.hash_superblock(st.virgin);
+  ctx.save(st);
+  remove_journal(ctx.options().state_path);
+  record_scratch_untouched(ctx, st);
+  out << "Full recovery complete: " << format_bytes(report.bytes) << " copied in "
+      << format_duration(report.seconds) << ".\n";
+}
+
+}  // namespace schelk

@@ -1,0 +1,102 @@
+// mount: checks (state, mount point, stale dm device, ramdisk size, superblock hashes), then a
+// fresh dm-era over scratch with metadata on the ramdisk, checkpoint, discards off, mount.
+#include <iostream>
+#include <stdexcept>
+
+#include "src/state/journal.hpp"
+#include "src/volume/volume.hpp"
+#include "src/workflow/commands.hpp"
+#include "src/workflow/guard_discard.hpp"
+#include "src/workflow/untracked_writes.hpp"
+
+namespace schelk {
+
+void mount_locked(Context& ctx) {
+  auto& s = ctx.seams();
+  State st = ctx.load_initialized();
+  if (st.is_mounted) throw std::runtime_error("Volume is already mounted.");
+  if (ctx.mounter().is_mounted(st.mount_point)) {
+    throw std::runtime_error("Mountpoint " + st.mount_point +
+                             " is already in use. State says not mounted, but filesystem is "
+                             "mounted. This may indicate a crash. Manually unmount with: sudo "
+                             "umount " +
+                             st.mount_point);
+  }
+  if (ctx.dm().exists(st.dm_era_name)) {
+    throw std::runtime_error("dm-era device '" + st.dm_era_name +
+                             "' already exists. This may indicate a previous crash. Run 'schelk "
+                             "recover' or manually remove with: sudo dmsetup remove " +
+                             st.dm_era_name);
+  }
+  // With the state unmounted, a journal is left over from a copy that finished (the state is
+  // saved after the copy, the journal removed after that).
+  remove_journal(ctx.options().state_path);
+  const uint64_t size = s.device_size(st.scratch);
+  validate_ramdisk_size(st.ramdisk, size, st.granularity);
+  if (s.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
+    throw VolumeError("Virgin volume superblock has changed since initialization (" + st.virgin +
+                      "). Was it mounted or written outside schelk? Re-run 'schelk init-from' "
+                      "if the change is intended.");
+  }
+  if (s.hash_superblock(st.scratch) != st.virgin_superblock_hash) {
+    throw VolumeError("Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
+                      "first.");
+  }
+  check_scratch_untouched(ctx, st);  // written, discarded or held open outside schelk
+  auto& out = ctx.out();
+  warn_if_discard_option(out, st.mount_options);
+  out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
+  s.zero_device(st.ramdisk);
+  out << "Creating dm-era device '" << st.dm_era_name << "' over " << st.scratch << "..."
+      << std::endl;
+  ctx.dm().create_era(st.dm_era_name, st.ramdisk, st.scratch, size / 512, st.granularity / 512);
+  const std::string device = ctx.dm().device_path(st.dm_era_name);
+  auto rollback = [&](const std::exception& e) {
+    ctx.err() << "Error: " << e.what() << "\nRolling back: removing dm-era device '"
+              << st.dm_era_name << "'" << std::endl;
+    try {
+      ctx.dm().remove(st.dm_era_name);
+    } catch (const std::exception& e2) {
+      ctx.err() << "Rollback failed: " << e2.what() << std::endl;
+    }
+  };
+  uint32_t base_era = 0;
+  try {
+    // The era the device starts in: every write after it counts (schelk stored a fixed 1).
+    base_era = ctx.dm().status(st.dm_era_name).current_era;
+    ctx.dm().message(st.dm_era_name, "checkpoint");
+    const auto info = ctx.dm().info(st.dm_era_name);
+    if (!info) throw std::runtime_error("dm-era device '" + st.dm_era_name + "' vanished");
+    // dm-era marks only the first block of a discard: refuse discards while tracking.
+    turn_discards_off(ctx, *info);
+  } catch (const std::exception& e) {
+    rollback(e);
+    throw;
+  }
+  // Saved before the filesystem mount: a crash from here on leaves a state that 'recover'
+  // handles (mounted, device present).
+  st.is_mounted = true;
+  st.current_era = base_era;
+  ctx.save(st);
+  try {
+    ctx.mounter().mount(device, st.mount_point, st.fstype, st.mount_options.value_or(""));
+  } catch (const std::exception& e) {
+    rollback(e);
+    st.is_mounted = false;
+    st.current_era.reset();
+    ctx.save(st);
+    throw;
+  }
+  out << "Successfully mounted at " << st.mount_point << "\n";
+  if (st.mount_options) out << "Mount options: " << *st.mount_options << "\n";
+  out << "All writes are now being tracked by dm-era.\n";
+  out << "Discards are off on " << device << " while tracking (dm-era cannot track them).\n";
+}
+
+void cmd_mount(Context& ctx) {
+  ctx.require_root();
+  auto lock = ctx.lock();
+  mount_locked(ctx);
+}
+
+}  // namespace schelk

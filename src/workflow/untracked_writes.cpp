@@ -1,0 +1,256 @@
+// Untracked-write detection: sysfs write/discard counters stamped when scratch equals virgin and
+// compared at mount; writers and stacked holders of scratch found through /proc and sysfs.
+#include "src/workflow/untracked_writes.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "src/volume/volume.hpp"
+
+namespace schelk {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> read_text(const fs::path& p) {
+  std::ifstream f(p);
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+fs::path sys_dev_dir(const StampSources& src, dev_t dev) {
+  return src.sys_root / "dev" / "block" /
+         (std::to_string(major(dev)) + ":" + std::to_string(minor(dev)));
+}
+
+std::string mib(uint64_t sectors) {
+  std::ostringstream o;
+  o.precision(1);
+  o << std::fixed << static_cast<double>(sectors) * 512 / (1 << 20) << " MiB";
+  return o.str();
+}
+
+}  // namespace
+
+std::optional<WriteCounters> parse_block_stat(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<uint64_t> f;
+  uint64_t v = 0;
+  while (in >> v) f.push_back(v);
+  if (!in.eof() || f.size() < 7) return std::nullopt;
+  WriteCounters c;
+  c.write_sectors = f[6];
+  if (f.size() >= 14) c.discard_sectors = f[13];
+  return c;
+}
+
+StampSources system_stamp_sources() {
+  StampSources s;
+  s.device_number = [](const std::string& path) -> std::optional<dev_t> {
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0 || !S_ISBLK(sb.st_mode)) return std::nullopt;
+    return sb.st_rdev;
+  };
+  s.exclusively_claimed = [](const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+    if (fd < 0) return errno == EBUSY;
+    ::close(fd);
+    return false;
+  };
+  return s;
+}
+
+std::optional<ScratchStamp> take_scratch_stamp(const std::string& device,
+                                               const StampSources& src) {
+  if (!src.device_number) return std::nullopt;
+  const auto dev = src.device_number(device);
+  if (!dev) return std::nullopt;
+  const auto stat_text = read_text(sys_dev_dir(src, *dev) / "stat");
+  const auto boot = read_text(src.boot_id);
+  if (!stat_text || !boot) return std::nullopt;
+  const auto counters = parse_block_stat(*stat_text);
+  if (!counters) return std::nullopt;
+  ScratchStamp s;
+  s.device = device;
+  s.major = major(*dev);
+  s.minor = minor(*dev);
+  s.boot_id = trim(*boot);
+  s.counters = *counters;
+  return s;
+}
+
+fs::path scratch_stamp_path_for(const fs::path& state_path) {
+  return fs::path(state_path.string() + ".scratch");
+}
+
+std::string stamp_to_json(const ScratchStamp& s) {
+  nlohmann::ordered_json j;
+  j["device"] = s.device;
+  j["major"] = s.major;
+  j["minor"] = s.minor;
+  j["boot_id"] = s.boot_id;
+  j["write_sectors"] = s.counters.write_sectors;
+  j["discard_sectors"] = s.counters.discard_sectors;
+  return j.dump(2) + "\n";
+}
+
+ScratchStamp stamp_from_json(const std::string& text) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    ScratchStamp s;
+    s.device = j.at("device").get<std::string>();
+    s.major = j.at("major").get<uint32_t>();
+    s.minor = j.at("minor").get<uint32_t>();
+    s.boot_id = j.at("boot_id").get<std::string>();
+    s.counters.write_sectors = j.at("write_sectors").get<uint64_t>();
+    s.counters.discard_sectors = j.at("discard_sectors").get<uint64_t>();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw StateError(std::string("Scratch stamp is corrupted: ") + e.what());
+  }
+}
+
+UntrackedCheck compare_stamps(const std::optional<ScratchStamp>& then,
+                              const std::optional<ScratchStamp>& now) {
+  UntrackedCheck c;
+  if (!then || !now) return c;
+  if (then->boot_id != now->boot_id || then->major != now->major ||
+      then->minor != now->minor || then->device != now->device ||
+      now->counters.write_sectors < then->counters.write_sectors ||
+      now->counters.discard_sectors < then->counters.discard_sectors) {
+    c.verdict = UntrackedVerdict::kCannotTell;
+    return c;
+  }
+  c.written_sectors = now->counters.write_sectors - then->counters.write_sectors;
+  c.discarded_sectors = now->counters.discard_sectors - then->counters.discard_sectors;
+  c.verdict = c.written_sectors || c.discarded_sectors ? UntrackedVerdict::kWritten
+                                                       : UntrackedVerdict::kUntouched;
+  return c;
+}
+
+std::vector<Opener> find_writers(const std::string& device, const std::string& proc_root) {
+  std::vector<Opener> found;
+  struct stat target {};
+  if (::stat(device.c_str(), &target) != 0) return found;
+  const bool blk = S_ISBLK(target.st_mode);
+  std::error_code ec;
+  for (const auto& pe : fs::directory_iterator(proc_root, ec)) {
+    const std::string name = pe.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == ::getpid()) continue;
+    std::error_code ec2;
+    for (const auto& fe : fs::directory_iterator(pe.path() / "fd", ec2)) {
+      struct stat sb {};
+      if (::stat(fe.path().c_str(), &sb) != 0) continue;
+      const bool same = blk ? S_ISBLK(sb.st_mode) && sb.st_rdev == target.st_rdev
+                            : sb.st_dev == target.st_dev && sb.st_ino == target.st_ino;
+      if (!same) continue;
+      const auto info = read_text(pe.path() / "fdinfo" / fe.path().filename());
+      if (!info) continue;
+      const auto at = info->find("flags:");
+      if (at == std::string::npos) continue;
+      const unsigned long flags = std::stoul(info->substr(at + 6), nullptr, 8);
+      if ((flags & O_ACCMODE) == O_RDONLY) continue;
+      found.push_back({pid, trim(read_text(pe.path() / "comm").value_or("?"))});
+      break;
+    }
+  }
+  return found;
+}
+
+void record_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
+  const auto path = scratch_stamp_path_for(ctx.options().state_path);
+  try {
+    const auto stamp = take_scratch_stamp(st.scratch, src);
+    if (!stamp) {
+      std::error_code ec;
+      fs::remove(path, ec);  // an old stamp would describe another moment
+      return;
+    }
+    write_file_atomically(path, fs::path(path.string() + ".tmp"), stamp_to_json(*stamp));
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    ctx.err() << "Warning: cannot record scratch's write counters (" << e.what()
+              << "); the next mount cannot check for untracked writes.\n";
+  }
+}
+
+void check_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
+  // A resized volume: the era table, the written set and virgin would no longer line up.
+  const uint64_t vsize = ctx.seams().device_size(st.virgin);
+  const uint64_t ssize = ctx.seams().device_size(st.scratch);
+  if (vsize != ssize) {
+    throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
+                      std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
+                      std::to_string(ssize) + " bytes. Was one resized? Re-run 'schelk "
+                      "init-from' for the new size.");
+  }
+  if (const auto writers = find_writers(st.scratch, src.proc_root.string()); !writers.empty()) {
+    std::string list;
+    for (const auto& w : writers) {
+      list += (list.empty() ? "" : ", ") + std::to_string(w.pid) + " (" + w.command + ")";
+    }
+    throw VolumeError("Scratch volume " + st.scratch + " is open for writing by process " + list +
+                      "; its writes would bypass dm-era. Stop it before 'schelk mount'.");
+  }
+  if (src.device_number) {
+    if (const auto dev = src.device_number(st.scratch)) {
+      if (src.exclusively_claimed && src.exclusively_claimed(st.scratch)) {
+        throw VolumeError("Scratch volume " + st.scratch +
+                          " is in use (mounted outside schelk, or claimed by another driver). "
+                          "Unmount or release it before 'schelk mount'.");
+      }
+      std::error_code ec;
+      std::string holders;
+      for (const auto& h : fs::directory_iterator(sys_dev_dir(src, *dev) / "holders", ec)) {
+        holders += (holders.empty() ? "" : ", ") + h.path().filename().string();
+      }
+      if (!holders.empty()) {
+        throw VolumeError("Scratch volume " + st.scratch + " is held by " + holders +
+                          " (a device stacked on it could write it untracked). Remove it before "
+                          "'schelk mount'.");
+      }
+    }
+  }
+  const auto path = scratch_stamp_path_for(ctx.options().state_path);
+  std::optional<ScratchStamp> then;
+  if (const auto text = read_text(path)) then = stamp_from_json(*text);
+  const auto check = compare_stamps(then, take_scratch_stamp(st.scratch, src));
+  switch (check.verdict) {
+    case UntrackedVerdict::kWritten:
+      throw VolumeError("Scratch volume " + st.scratch +
+                        " was changed outside schelk since it was last restored (" +
+                        mib(check.written_sectors) + " written, " +
+                        mib(check.discarded_sectors) +
+                        " discarded while dm-era was not tracking it). An incremental recover "
+                        "cannot undo that: run 'schelk full-recover' first.");
+    case UntrackedVerdict::kCannotTell:
+      ctx.out() << "Note: cannot check scratch for untracked writes since the last restore (the "
+                   "host rebooted or the device changed). If in doubt, run 'schelk verify --a "
+                << st.virgin << " --b " << st.scratch << "' or 'schelk full-recover'.\n";
+      break;
+    case UntrackedVerdict::kUntouched:
+    case UntrackedVerdict::kUnknown:
+      break;
+  }
+}
+
+}  // namespace schelk

@@ -1,0 +1,45 @@
+// Adapter over era_metadata's written-since reader.
+#include "src/workflow/written_set.hpp"
+
+#include <stdexcept>
+
+#if __has_include("era_metadata/written_since.hpp") && __has_include("era_metadata/metadata_source.hpp")
+#include "era_metadata/metadata_source.hpp"
+#include "era_metadata/written_since.hpp"
+#define SCHELK_HAVE_ERA_READER 1
+#endif
+
+namespace schelk {
+
+uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
+  uint64_t n = 0;
+  for (const auto& r : ranges) n += r.end - r.begin;
+  return n;
+}
+
+#ifdef SCHELK_HAVE_ERA_READER
+WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era) {
+  auto source = era_metadata::FileMetadataSource::open(metadata_dev,
+                                                       era_metadata::OpenMode::kShared);
+  era_metadata::WrittenSinceOptions opts;
+  opts.since_era = since_era;
+  opts.superblock = era_metadata::SuperblockChoice::kMetadataSnapshot;
+  opts.include_current_writeset = false;
+  const auto set = era_metadata::read_written_since(source, opts);
+  WrittenBlocks out;
+  out.nr_blocks = set.nr_blocks;
+  out.data_block_sectors = set.data_block_sectors;
+  out.current_era = set.current_era;
+  set.blocks.for_each_run([&](uint64_t begin, uint64_t end) {
+    out.ranges.push_back({begin, end});
+  });
+  return out;
+}
+#else
+WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t) {
+  throw std::runtime_error("Cannot read dm-era metadata on " + metadata_dev +
+                           ": this build has no era_metadata reader");
+}
+#endif
+
+}  // namespace schelk

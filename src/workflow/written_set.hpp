@@ -1,0 +1,26 @@
+// Reads the set of blocks written since an era from the held metadata snapshot of a live dm-era
+// device, in process (era_metadata), and turns block ranges into byte extents for the copier.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/state/journal.hpp"
+
+namespace schelk {
+
+struct WrittenBlocks {
+  uint64_t nr_blocks = 0;
+  uint32_t data_block_sectors = 0;
+  uint32_t current_era = 0;
+  std::vector<BlockRange> ranges;  // sorted, disjoint, end exclusive
+};
+
+// era_metadata::read_written_since on a FileMetadataSource opened shared (O_DIRECT) with
+// SuperblockChoice::kMetadataSnapshot. Throws on unreadable or inconsistent metadata.
+WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era);
+
+uint64_t count_blocks(const std::vector<BlockRange>& ranges);
+
+}  // namespace schelk

@@ -1,0 +1,177 @@
+// era_dump XML parsing: the 0.9 dialect and 1.x <marked>, errors with line numbers as 0.9
+// rejects them (era-fixtures/xmlcases), and parse(dump(model)) == model on random models.
+#include "era_metadata/era_xml.hpp"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <sstream>
+
+#include "support/era_model_gen.hpp"
+
+using namespace era_metadata;
+
+namespace {
+
+EraModel parse(const std::string& xml) {
+  std::istringstream in(xml);
+  return parse_era_xml(in);
+}
+
+std::vector<std::uint32_t> eras_of(const EraModel& m) {
+  std::vector<std::uint32_t> v(m.nr_blocks);
+  if (m.era_array) m.era_array(0, v.data(), v.size());
+  return v;
+}
+
+std::vector<std::uint64_t> words_of(const WritesetModel& w) {
+  std::vector<std::uint64_t> v((std::uint64_t{w.nr_bits} + 63) / 64);
+  if (w.fill) {
+    w.fill(0, v.data(), v.size());
+  } else {
+    v = w.words;
+  }
+  return v;
+}
+
+std::string error_of(const std::string& xml) {
+  try {
+    (void)parse(xml);
+  } catch (const XmlError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+const std::string kHead = "<superblock uuid=\"\" block_size=\"64\" nr_blocks=\"10\" current_era=\"2\">\n";
+
+}  // namespace
+
+TEST_CASE("era_xml: sparse 0.9 input with uuid, unsorted writesets and unlisted eras") {
+  const EraModel m = parse(
+      "<?xml version=\"1.0\"?>\n"
+      "<superblock uuid=\"abc\" block_size=\"64\" nr_blocks=\"10\" current_era=\"9\">\n"
+      "  <writeset era=\"4\" nr_bits=\"10\">\n"
+      "    <bit block=\"9\" value=\"true\"/>\n"
+      "    <bit block=\"8\" value=\"false\"/>\n"
+      "  </writeset>\n"
+      "  <writeset era=\"2\" nr_bits=\"70\">\n"
+      "    <bit block=\"69\" value=\"true\"/>\n"
+      "  </writeset>\n"
+      "  <era_array>\n"
+      "    <era block=\"3\" era=\"7\"/>\n"
+      "  </era_array>\n"
+      "</superblock>\n");
+  CHECK(m.data_block_size == 64);
+  CHECK(m.nr_blocks == 10);
+  CHECK(m.current_era == 9);
+  REQUIRE(m.writesets.size() == 2);
+  CHECK(m.writesets[0].era == 2);
+  CHECK(m.writesets[0].nr_bits == 70);
+  CHECK(words_of(m.writesets[0]) == std::vector<std::uint64_t>{0, 1ull << 5});
+  CHECK(words_of(m.writesets[1]) == std::vector<std::uint64_t>{1ull << 9});
+  CHECK(eras_of(m) == std::vector<std::uint32_t>{0, 0, 0, 7, 0, 0, 0, 0, 0, 0});
+  CHECK_FALSE(m.current_writeset.has_value());
+}
+
+TEST_CASE("era_xml: 1.x <marked> runs") {
+  const EraModel m = parse(kHead +
+                           "  <writeset era=\"1\" nr_bits=\"130\">\n"
+                           "    <marked block_begin=\"2\" len=\"3\"/>\n"
+                           "    <marked block_begin=\"60\" len=\"70\"/>\n"
+                           "  </writeset>\n  <era_array>\n  </era_array>\n</superblock>");
+  REQUIRE(m.writesets.size() == 1);
+  CHECK(words_of(m.writesets[0]) ==
+        std::vector<std::uint64_t>{0x1Cull | (0xFull << 60), ~0ull, 0x3});
+}
+
+TEST_CASE("era_xml: errors name the line and the problem") {
+  // xmlcases x3 / x4 (0.9: "bitset index out of bounds (70 >= 10)", "array_block index ...")
+  CHECK(error_of(kHead + "  <writeset era=\"1\" nr_bits=\"10\">\n    <bit block=\"70\" value=\"true\"/>\n") ==
+        "line 3: bitset index out of bounds (70 >= 10)");
+  CHECK(error_of(kHead + "  <era_array>\n    <era block=\"12\" era=\"1\"/>\n") ==
+        "line 3: array_block index out of bounds (12 >= 10)");
+  CHECK(error_of(kHead + "  <writeset era=\"1\" nr_bits=\"10\">\n    <marked block_begin=\"8\" len=\"3\"/>\n")
+            .find("line 3: bitset index out of bounds") == 0);
+  CHECK(error_of(kHead + "\n  <foo/>\n</superblock>") == "line 3: unknown tag type <foo>");
+  CHECK(error_of("<superblock uuid=\"\" block_size=\"1\" nr_blocks=\"2\">\n</superblock>") ==
+        "line 1: <superblock> lacks attribute current_era");
+  CHECK(error_of(kHead + "<era_array><era block=\"x1\" era=\"1\"/>") ==
+        "line 2: <era> attribute block=\"x1\" is not a number in 0..18446744073709551615");
+  CHECK(error_of(kHead + "<writeset era=\"4294967296\" nr_bits=\"1\"/>") ==
+        "line 2: <writeset> attribute era=\"4294967296\" is not a number in 0..4294967295");
+  CHECK(error_of(kHead + "<writeset era=\"1\" nr_bits=\"1\"><bit block=\"0\" value=\"yes\"/>")
+            .find("is not true or false") != std::string::npos);
+  CHECK(error_of(kHead + "<bit block=\"0\" value=\"true\"/>") == "line 2: unexpected <bit> here");
+  CHECK(error_of(kHead + "</writeset>") == "line 2: unexpected </writeset> here");
+  CHECK(error_of(kHead + "<era_array>\n") == "XML ends before </superblock>");
+  CHECK(error_of("garbage\n") == "no <superblock> in the XML");
+  CHECK(error_of("") == "no <superblock> in the XML");
+  CHECK(error_of(kHead + "<era_array\n") == "line 2: unterminated tag <era_array>");
+  CHECK(error_of(kHead + "</superblock><superblock/>").find("unexpected <superblock>") !=
+        std::string::npos);
+}
+
+TEST_CASE("era_xml: huge claimed sizes cost memory only for what is listed") {
+  const EraModel m = parse(
+      "<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"4294967295\" current_era=\"2\">\n"
+      "  <writeset era=\"1\" nr_bits=\"4294967295\">\n"
+      "    <marked block_begin=\"4294967000\" len=\"295\"/>\n"
+      "  </writeset>\n"
+      "  <era_array>\n    <era block=\"4294967294\" era=\"2\"/>\n  </era_array>\n"
+      "</superblock>\n");
+  REQUIRE(m.writesets.size() == 1);
+  const std::uint64_t nwords = 67108864, first = nwords / 509 * 509;  // last bitset block
+  std::vector<std::uint64_t> w(nwords - first);
+  m.writesets[0].fill(first, w.data(), w.size());
+  CHECK(w[67108859 - first] == ~0ull << 24);  // bit 4294967000 is bit 24 of word 67108859
+  CHECK(w[67108860 - first] == ~0ull);
+  CHECK(w[67108863 - first] == (1ull << 63) - 1);  // ... through bit 4294967294
+  CHECK(w[67108858 - first] == 0);
+  const std::uint64_t efirst = 4294967295ull / 1018 * 1018;
+  std::vector<std::uint32_t> e(4294967295ull - efirst);
+  m.era_array(efirst, e.data(), e.size());
+  CHECK(e[4294967294ull - efirst] == 2);
+  CHECK(e[0] == 0);
+}
+
+TEST_CASE("era_xml: sizes beyond the metadata limit fail before allocating") {
+  std::istringstream in(
+      "<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"10\" current_era=\"2\">\n"
+      "  <writeset era=\"1\" nr_bits=\"4294967295\"/>\n</superblock>\n");
+  CHECK_THROWS_AS(parse_era_xml(in, 1000), XmlTooLargeError);
+  std::istringstream in2("<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"4294967295\" current_era=\"2\"/>");
+  CHECK_THROWS_WITH(parse_era_xml(in2, 1000), "line 1: the metadata needs more than 1000 blocks");
+}
+
+TEST_CASE("era_xml: a repeated era keeps the last writeset, like 0.9") {
+  const EraModel m = parse(kHead +
+                           "<writeset era=\"1\" nr_bits=\"3\"><bit block=\"0\" value=\"true\"/></writeset>"
+                           "<writeset era=\"1\" nr_bits=\"5\"><bit block=\"4\" value=\"true\"/></writeset>"
+                           "</superblock>");
+  REQUIRE(m.writesets.size() == 1);
+  CHECK(m.writesets[0].nr_bits == 5);
+  CHECK(words_of(m.writesets[0]) == std::vector<std::uint64_t>{0x10});
+}
+
+TEST_CASE("era_xml: dense dumps, sparse and <marked> inputs of random models parse back") {
+  std::mt19937_64 rng(99);
+  for (int i = 0; i < 40; ++i) {
+    const era_test::Model src = era_test::random_model(rng, {});
+    const EraModel want = src.to_writer_model();
+    for (const std::string& xml :
+         {era_test::dump_xml_09(src), era_test::restore_xml(src, false), era_test::restore_xml(src, true)}) {
+      const EraModel got = parse(xml);
+      INFO("model " << i);
+      CHECK(got.nr_blocks == want.nr_blocks);
+      CHECK(got.current_era == want.current_era);
+      CHECK(got.data_block_size == want.data_block_size);
+      REQUIRE(got.writesets.size() == want.writesets.size());
+      for (std::size_t w = 0; w < got.writesets.size(); ++w) {
+        CHECK(got.writesets[w].era == want.writesets[w].era);
+        CHECK(got.writesets[w].nr_bits == want.writesets[w].nr_bits);
+        CHECK(words_of(got.writesets[w]) == want.writesets[w].words);
+      }
+      CHECK(eras_of(got) == src.eras);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+#include "src/workflow/cli.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace schelk;
+
+namespace {
+ParsedCommand parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "schelk");
+  return parse_workflow_args(args);
+}
+}  // namespace
+
+TEST_CASE("status is the default command") {
+  CHECK(parse({}).command == "status");
+  CHECK(parse({"--state-path", "/tmp/s.json"}).state_path == std::optional<std::string>(
+                                                                 "/tmp/s.json"));
+  CHECK(parse({"status", "--json"}).json);
+}
+
+TEST_CASE("global flags go before or after the subcommand") {
+  const auto a = parse({"-y", "--state-path", "/a.json", "recover", "-k"});
+  const auto b = parse({"recover", "--kill", "--yes", "--state-path=/a.json"});
+  for (const auto& p : {a, b}) {
+    CHECK(p.command == "recover");
+    CHECK(p.yes);
+    CHECK(p.recover.kill);
+    CHECK(p.state_path == std::optional<std::string>("/a.json"));
+  }
+  CHECK(parse({"mount", "--lock-timeout", "2.5"}).lock_timeout == 2.5);
+  CHECK(parse({"-V"}).version);
+}
+
+TEST_CASE("init-new and init-from options") {
+  const auto p = parse({"init-new", "--virgin", "/dev/a", "--scratch", "/dev/b", "--ramdisk",
+                        "/dev/ram0", "--mount-point", "/schelk", "--mount-options",
+                        "noatime,nodiratime", "--granularity", "8192", "--dm-era-name", "e1"});
+  CHECK(p.init.virgin == "/dev/a");
+  CHECK(p.init.scratch == "/dev/b");
+  CHECK(p.init.ramdisk == "/dev/ram0");
+  CHECK(p.init.mount_point == "/schelk");
+  CHECK(p.init.mount_options == std::optional<std::string>("noatime,nodiratime"));
+  CHECK(p.init.granularity == 8192);
+  CHECK(p.init.dm_era_name == "e1");
+  const auto d = parse({"init-new", "--virgin", "a", "--scratch", "b", "--ramdisk", "r",
+                        "--mount-point", "m"});
+  CHECK(d.init.granularity == 4096);
+  CHECK(d.init.dm_era_name == "bench_era");
+  CHECK(!d.init.mount_options);
+  const auto f = parse({"init-from", "--virgin", "a", "--scratch", "b", "--ramdisk", "r",
+                        "--mount-point", "m", "--fstype", "xfs", "--no-copy"});
+  CHECK(f.init.fstype == std::optional<std::string>("xfs"));
+  CHECK(f.init.no_copy);
+}
+
+TEST_CASE("usage errors") {
+  CHECK_THROWS_AS(parse({"init-new", "--virgin", "a"}), UsageError);  // required missing
+  CHECK_THROWS_AS(parse({"mount", "--kill"}), UsageError);            // not a mount option
+  CHECK_THROWS_AS(parse({"init-new", "--virgin", "a", "--scratch", "b", "--ramdisk", "r",
+                         "--mount-point", "m", "--no-copy"}),
+                  UsageError);  // --no-copy is init-from only
+  CHECK_THROWS_AS(parse({"dance"}), UsageError);
+  CHECK_THROWS_AS(parse({"recover", "extra"}), UsageError);
+  CHECK_THROWS_AS(parse({"--bogus"}), UsageError);
+  CHECK_THROWS_AS(parse({"mount", "--lock-timeout", "-1"}), UsageError);
+  CHECK_THROWS_AS(parse({"init-new", "--virgin", "a", "--scratch", "b", "--ramdisk", "r",
+                         "--mount-point", "m", "--granularity", "x"}),
+                  UsageError);
+}
+
+TEST_CASE("help lists the commands and the tools - version has the sha") {
+  const auto u = workflow_usage();
+  for (const char* word : {"init-new", "init-from", "mount", "recover", "restore", "promote",
+                           "full-recover", "status", "era-invalidate", "era-dump", "era-check",
+                           "era-restore", "copy", "verify", "--state-path", "--lock-timeout"}) {
+    CHECK(u.find(word) != std::string::npos);
+  }
+  CHECK(command_usage("promote").find("The old virgin data is lost and cannot be recovered.") !=
+        std::string::npos);
+  CHECK(version_string().rfind(std::string("schelk ") + SCHELK_VERSION, 0) == 0);
+}

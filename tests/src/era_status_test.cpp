@@ -1,0 +1,43 @@
+#include "src/dm/era_status.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace schelk;
+
+TEST_CASE("era status lines as the kernel prints them (kernel-observations.md)") {
+  const auto a = parse_era_status("8 75/4096 1 -");
+  CHECK(a.metadata_block_sectors == 8);
+  CHECK(a.used == 75);
+  CHECK(a.total == 4096);
+  CHECK(a.current_era == 1);
+  CHECK(!a.snapshot_block);
+  const auto b = parse_era_status("0 524288 era 8 75/4096 5 149");  // dmsetup's form
+  CHECK(b.current_era == 5);
+  REQUIRE(b.snapshot_block);
+  CHECK(*b.snapshot_block == 149);
+  const auto c = parse_era_status("8 15/1024 3 412\n");
+  CHECK(c.used == 15);
+  CHECK(*c.snapshot_block == 412);
+}
+
+TEST_CASE("malformed era status lines are refused") {
+  for (const char* bad : {"", "Error", "8 75/4096 1", "8 754096 1 -", "8 75/4096 x -",
+                          "8 75/4096 1 -1", "8 75/ 1 -", "8 75/4096 1 - extra",
+                          "8 75/4096 99999999999 -"}) {
+    CHECK_THROWS_AS(parse_era_status(bad), DmError);
+  }
+}
+
+TEST_CASE("era table parameters as schelk's dmsetup table") {
+  CHECK(era_table_params("/dev/ram0", "/dev/nvme2n1", 8) == "/dev/ram0 /dev/nvme2n1 8");
+}
+
+TEST_CASE("dm names: schelk's rules") {
+  CHECK_NOTHROW(validate_dm_name("bench_era"));
+  CHECK_NOTHROW(validate_dm_name("era-a.1+x"));
+  CHECK_THROWS_AS(validate_dm_name(""), DmError);
+  CHECK_THROWS_AS(validate_dm_name("-era"), DmError);
+  CHECK_THROWS_AS(validate_dm_name("era a"), DmError);
+  CHECK_THROWS_AS(validate_dm_name("era/a"), DmError);
+  CHECK_THROWS_AS(validate_dm_name(".."), DmError);
+}

@@ -1,0 +1,104 @@
+// The discard guard: the mount-option parser and warning, and mount refusing (and rolling back
+// the era device) when discards cannot be turned off or stay on.
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "src/workflow/commands.hpp"
+#include "src/workflow/guard_discard.hpp"
+#include "tests/src/workflow_fakes.hpp"
+
+using namespace schelk;
+using test::Rig;
+
+namespace {
+
+void init_from(Rig& rig, std::optional<std::string> mount_options) {
+  auto ctx = rig.context();
+  InitOptions o;
+  o.virgin = rig.virgin;
+  o.scratch = rig.scratch;
+  o.ramdisk = rig.ram;
+  o.mount_point = (rig.dir / "mnt").string();
+  o.fstype = "ext4";
+  o.no_copy = true;
+  o.mount_options = std::move(mount_options);
+  cmd_init_from(ctx, o);
+}
+
+}  // namespace
+
+TEST_CASE("mount options that ask for online discard") {
+  CHECK(mount_options_enable_discard("discard"));
+  CHECK(mount_options_enable_discard("noatime,discard"));
+  CHECK(mount_options_enable_discard("discard,noatime"));
+  CHECK(mount_options_enable_discard("discard=async"));  // btrfs
+  CHECK(mount_options_enable_discard("nodiscard,discard"));
+  CHECK_FALSE(mount_options_enable_discard(""));
+  CHECK_FALSE(mount_options_enable_discard("noatime"));
+  CHECK_FALSE(mount_options_enable_discard("nodiscard"));
+  CHECK_FALSE(mount_options_enable_discard("discard,nodiscard"));
+  CHECK_FALSE(mount_options_enable_discard("discardx,xdiscard"));
+}
+
+TEST_CASE("the discard option warning names the reason, and is silent otherwise") {
+  std::ostringstream out;
+  warn_if_discard_option(out, std::nullopt);
+  warn_if_discard_option(out, std::string("noatime"));
+  CHECK(out.str().empty());
+  warn_if_discard_option(out, std::string("noatime,discard"));
+  CHECK(out.str().find("WARNING: mount option 'discard' has no effect") != std::string::npos);
+  CHECK(out.str().find("first block of a discard") != std::string::npos);
+}
+
+TEST_CASE("init and mount warn about a 'discard' mount option but still mount with it") {
+  Rig rig;
+  init_from(rig, "noatime,discard");
+  CHECK(rig.out.str().find("'discard' has no effect") != std::string::npos);
+  rig.out.str("");
+  auto ctx = rig.context();
+  cmd_mount(ctx);
+  CHECK(rig.out.str().find("'discard' has no effect") != std::string::npos);
+  CHECK(rig.out.str().find("Discards are off on /dev/mapper/bench_era") != std::string::npos);
+  CHECK(rig.mounter.mounted);
+}
+
+TEST_CASE("mount refuses and removes the era device when discards cannot be turned off") {
+  Rig rig;
+  init_from(rig, std::nullopt);
+  auto seams = rig.seams();
+  seams.disable_discards = [](const DmInfo&) {
+    throw std::runtime_error("cannot write 0 to /sys/block/dm-0/queue/discard_max_bytes");
+  };
+  Context ctx(rig.options(), seams, rig.in, rig.out, rig.err);
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Cannot turn discards off") &&
+                                        Catch::Contains("dm-era cannot track discards"));
+  CHECK(!rig.dm.device);
+  CHECK(!rig.mounter.mounted);
+  CHECK(!load_state(rig.options().state_path)->is_mounted);
+}
+
+TEST_CASE("mount refuses when the discard limit reads back non-zero after the write") {
+  Rig rig;
+  init_from(rig, std::nullopt);
+  auto seams = rig.seams();
+  seams.discards_disabled = [](const DmInfo&) { return false; };
+  Context ctx(rig.options(), seams, rig.in, rig.out, rig.err);
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Discards are still on"));
+  CHECK(!rig.dm.device);
+  CHECK(!load_state(rig.options().state_path)->is_mounted);
+}
+
+TEST_CASE("restore turns discards off on the table it loads") {
+  Rig rig;
+  init_from(rig, std::nullopt);
+  auto ctx = rig.context();
+  cmd_mount(ctx);
+  rig.events.clear();
+  cmd_restore(ctx, {});
+  CHECK(std::count(rig.events.begin(), rig.events.end(), "discards off") == 1);
+  // and after the create of the new table
+  const auto create = std::find_if(rig.events.begin(), rig.events.end(),
+                                   [](const std::string& e) { return e.rfind("create ", 0) == 0; });
+  const auto off = std::find(rig.events.begin(), rig.events.end(), "discards off");
+  CHECK(create < off);
+}

@@ -1,0 +1,105 @@
+#include "src/volume/volume.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "src/volume/sha256.hpp"
+#include "src/volume/tools.hpp"
+#include "tests/src/temp_dir.hpp"
+
+using namespace schelk;
+
+TEST_CASE("ramdisk size formula (schelk-behaviour.md worked values)") {
+  // 32 MiB test volume: required 85,606 bytes.
+  CHECK(ramdisk_required_size(32ull << 20, 4096) == 85606);
+  // 1.7 TiB at 4 KiB: min about 1.78 GiB, required about 1.96 GiB, ideal about 2.05 GiB.
+  const uint64_t v = 17ull * (1ull << 40) / 10;
+  const double gib = 1024.0 * 1024 * 1024;
+  CHECK(ramdisk_min_size(v, 4096) / gib == Approx(1.78).epsilon(0.01));
+  CHECK(ramdisk_required_size(v, 4096) / gib == Approx(1.96).epsilon(0.01));
+  CHECK(ramdisk_ideal_size(v, 4096) / gib == Approx(2.05).epsilon(0.01));
+}
+
+TEST_CASE("ramdisk size check refuses a too small ramdisk") {
+  test::TempDir dir;
+  const auto rd = (dir / "ram").string();
+  std::filesystem::resize_file((std::ofstream(rd), rd), 85605);
+  try {
+    validate_ramdisk_size(rd, 32ull << 20, 4096);
+    FAIL("accepted");
+  } catch (const VolumeError& e) {
+    CHECK(std::string(e.what()) ==
+          "RAM disk too small: 85606 bytes required, 85605 bytes available.");
+  }
+  std::filesystem::resize_file(rd, 4 << 20);
+  CHECK_NOTHROW(validate_ramdisk_size(rd, 32ull << 20, 4096));
+}
+
+TEST_CASE("granularity rules") {
+  CHECK_THROWS_WITH(validate_granularity(0), "Granularity must be greater than 0.");
+  CHECK_THROWS_WITH(validate_granularity(1000),
+                    "Granularity must be a multiple of 512 bytes (got 1000 bytes).");
+  CHECK_THROWS_AS(validate_granularity(2048), VolumeError);  // dm-era needs 8 sectors
+  CHECK_NOTHROW(validate_granularity(4096));
+  CHECK_NOTHROW(validate_granularity(12288));  // need not be a power of two
+}
+
+TEST_CASE("same device: same path / symlink / hard link") {
+  test::TempDir dir;
+  const auto a = (dir / "a").string();
+  const auto b = (dir / "b").string();
+  std::ofstream(a) << "x";
+  std::ofstream(b) << "y";
+  CHECK_NOTHROW(reject_same_device(a, b));
+  CHECK_THROWS_WITH(reject_same_device(a, a), "Virgin and scratch must be different devices.");
+  std::filesystem::create_symlink(a, dir / "link");
+  CHECK_THROWS_AS(reject_same_device(a, (dir / "link").string()), VolumeError);
+  std::filesystem::create_hard_link(a, dir / "hard");
+  CHECK_THROWS_AS(reject_same_device((dir / "hard").string(), a), VolumeError);
+}
+
+TEST_CASE("regular files are not block devices - /dev/null neither") {
+  test::TempDir dir;
+  const auto a = (dir / "a").string();
+  std::ofstream(a) << "x";
+  CHECK_THROWS_WITH(validate_block_device(a), a + " is not a block device");
+  CHECK_THROWS_AS(validate_block_device("/dev/null"), VolumeError);
+}
+
+TEST_CASE("superblock hash is the SHA-256 of the first 4096 bytes - zero_device zeroes") {
+  test::TempDir dir;
+  const auto f = (dir / "vol").string();
+  std::vector<uint8_t> data(3 * 4096);
+  std::mt19937 rng(1);
+  for (auto& b : data) b = static_cast<uint8_t>(rng());
+  std::ofstream(f, std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
+                                           static_cast<std::streamsize>(data.size()));
+  CHECK(hash_superblock(f) == sha256({data.data(), 4096}));
+  CHECK(device_size(f) == data.size());
+  zero_device(f);
+  std::vector<uint8_t> zeros(4096, 0);
+  CHECK(hash_superblock(f) == sha256(zeros));
+  CHECK(device_size(f) == data.size());
+}
+
+TEST_CASE("libblkid detects ext4 made by mkfs.ext4") {
+  if (!find_in_path("mkfs.ext4")) {
+    WARN("mkfs.ext4 not installed");
+    return;
+  }
+  test::TempDir dir;
+  const auto f = (dir / "img").string();
+  std::filesystem::resize_file((std::ofstream(f), f), 16 << 20);
+  CHECK(!detect_fstype(f));
+  make_ext4(f);
+  CHECK(detect_fstype(f) == std::optional<std::string>("ext4"));
+}
+
+TEST_CASE("run_program reports the failing program's stderr") {
+  CHECK_THROWS_WITH(run_program({"sh", "-c", "echo boom >&2; exit 3"}, "sh"), "sh failed: boom");
+  CHECK_NOTHROW(run_program({"true"}, "true"));
+  CHECK_THROWS_WITH(require_tool("no-such-tool-xyz", "nothing"),
+                    "no-such-tool-xyz not found in PATH. Install nothing.");
+}

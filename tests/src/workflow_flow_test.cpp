@@ -1,0 +1,408 @@
+// Command flows against fakes: order of dm operations, journal, state transitions, refusals.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "src/state/journal.hpp"
+#include "src/volume/sha256.hpp"
+#include "src/workflow/commands.hpp"
+#include "tests/src/workflow_fakes.hpp"
+
+using namespace schelk;
+using test::Rig;
+using test::slurp;
+using test::write_at;
+
+namespace {
+
+InitOptions init_options(Rig& rig) {
+  InitOptions o;
+  o.virgin = rig.virgin;
+  o.scratch = rig.scratch;
+  o.ramdisk = rig.ram;
+  o.mount_point = (rig.dir / "mnt").string();
+  return o;
+}
+
+// init-from --no-copy (files start identical), then mount.
+void init_and_mount(Rig& rig) {
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  o.fstype = "ext4";
+  o.no_copy = true;
+  cmd_init_from(ctx, o);
+  cmd_mount(ctx);
+  rig.events.clear();
+}
+
+std::vector<std::string> filter_prefix(const std::vector<std::string>& v,
+                                       const std::vector<std::string>& prefixes) {
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    for (const auto& p : prefixes) {
+      if (s.rfind(p, 0) == 0) {
+        out.push_back(s);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("init-new makes ext4 on virgin / copies it to scratch and saves the state") {
+  Rig rig;
+  write_at(rig.scratch, 0, "DIFFERENT");
+  auto ctx = rig.context();
+  cmd_init_new(ctx, init_options(rig));
+  CHECK(slurp(rig.virgin).substr(1024, 10) == "FRESH-EXT4");
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  const auto st = load_state(rig.options().state_path);
+  REQUIRE(st);
+  CHECK(st->fstype == "ext4");
+  CHECK(st->dm_era_name == "bench_era");
+  CHECK(st->virgin_superblock_hash == hash_superblock(rig.virgin));
+  CHECK(!st->is_mounted);
+  CHECK(rig.out.str().find("Do NOT mount these volumes outside of schelk") != std::string::npos);
+}
+
+TEST_CASE("init asks for confirmation - anything but y/yes cancels before writing") {
+  for (const char* answer : {"n\n", "", "yess\n", "maybe\n"}) {
+    Rig rig;
+    rig.in.str(answer);
+    auto ctx = rig.context(false);
+    const std::string before = slurp(rig.virgin);
+    CHECK_THROWS_WITH(cmd_init_new(ctx, init_options(rig)), "Operation cancelled by user.");
+    CHECK(slurp(rig.virgin) == before);
+    CHECK(!load_state(rig.options().state_path));
+    CHECK(rig.out.str().find("Proceed with initialization? [y/N] ") != std::string::npos);
+  }
+  Rig rig;
+  rig.in.str(" YES \n");
+  auto ctx = rig.context(false);
+  CHECK_NOTHROW(cmd_init_new(ctx, init_options(rig)));
+}
+
+TEST_CASE("init refuses unequal sizes / same device / bad granularity and bad names") {
+  Rig rig;
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  std::filesystem::resize_file(rig.scratch, Rig::kSize + 4096);
+  CHECK_THROWS_WITH(cmd_init_new(ctx, o),
+                    Catch::Contains("Virgin and scratch volumes must be the same size"));
+  o.scratch = o.virgin;
+  CHECK_THROWS_WITH(cmd_init_new(ctx, o), "Virgin and scratch must be different devices.");
+  o = init_options(rig);
+  o.granularity = 100;
+  CHECK_THROWS_WITH(cmd_init_new(ctx, o), Catch::Contains("multiple of 512"));
+  o = init_options(rig);
+  o.dm_era_name = "-x";
+  CHECK_THROWS_AS(cmd_init_new(ctx, o), DmError);
+  CHECK(!load_state(rig.options().state_path));
+}
+
+TEST_CASE("init-from detects the filesystem type when --fstype is absent") {
+  Rig rig;
+  auto ctx = rig.context();
+  cmd_init_from(ctx, init_options(rig));
+  CHECK(load_state(rig.options().state_path)->fstype == "xfs");
+}
+
+TEST_CASE("mount: zero ramdisk / create / checkpoint / discards off / save / mount") {
+  Rig rig;
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  o.fstype = "ext4";
+  o.no_copy = true;
+  o.mount_options = "noatime";
+  cmd_init_from(ctx, o);
+  cmd_mount(ctx);
+  CHECK(rig.events == std::vector<std::string>{
+                          "create bench_era 0 512 era " + rig.ram + " " + rig.scratch + " 8",
+                          "status bench_era", "message bench_era checkpoint", "discards off",
+                          "mount /dev/mapper/bench_era " + o.mount_point + " ext4 noatime"});
+  CHECK(slurp(rig.ram) == std::string(2 << 20, '\0'));
+  const auto st = load_state(rig.options().state_path);
+  CHECK(st->is_mounted);
+  CHECK(st->current_era == 1u);  // the era at create, as schelk stores it
+  CHECK(rig.out.str().find("All writes are now being tracked by dm-era.") != std::string::npos);
+  CHECK_THROWS_WITH(cmd_mount(ctx), "Volume is already mounted.");
+}
+
+TEST_CASE("mount refuses a changed virgin / differing scratch / busy mount point / stale device") {
+  Rig rig;
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  o.fstype = "ext4";
+  o.no_copy = true;
+  cmd_init_from(ctx, o);
+  write_at(rig.scratch, 100, "x");
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Scratch volume superblock does not match "
+                                                    "virgin. Run 'schelk full-recover' first."));
+  write_at(rig.virgin, 100, "y");
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Virgin volume superblock has changed"));
+  cmd_init_from(ctx, o);  // re-baseline (virgin hash), scratch still differs at byte 100
+  write_at(rig.scratch, 100, "y");
+  rig.mounter.mounted = true;
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("is already in use"));
+  rig.mounter.mounted = false;
+  rig.dm.device = true;
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("dm-era device 'bench_era' already exists"));
+  rig.dm.device = false;
+  CHECK(rig.dm.calls.own.empty());
+  CHECK_NOTHROW(cmd_mount(ctx));
+}
+
+TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails") {
+  {
+    Rig rig;
+    auto ctx = rig.context();
+    auto o = init_options(rig);
+    o.no_copy = true;
+    cmd_init_from(ctx, o);
+    rig.dm.fail_message = "checkpoint";
+    CHECK_THROWS(cmd_mount(ctx));
+    CHECK(!rig.dm.device);
+    CHECK(!load_state(rig.options().state_path)->is_mounted);
+  }
+  {
+    Rig rig;
+    auto ctx = rig.context();
+    auto o = init_options(rig);
+    o.no_copy = true;
+    cmd_init_from(ctx, o);
+    rig.mounter.fail_mount = true;
+    CHECK_THROWS_WITH(cmd_mount(ctx), "mount failed");
+    CHECK(!rig.dm.device);
+    CHECK(!load_state(rig.options().state_path)->is_mounted);
+  }
+}
+
+TEST_CASE("recover: unmount / take snap / read / drop / remove / then copy - scratch equals virgin") {
+  Rig rig;
+  init_and_mount(rig);
+  write_at(rig.scratch, 4096 * 3, "written by benchmark");
+  write_at(rig.scratch, 4096 * 40 + 5, "more");
+  rig.written = {{3, 4}, {40, 41}};
+  auto ctx = rig.context();
+  cmd_recover(ctx, {});
+  const auto order = filter_prefix(rig.events, {"unmount", "message", "read", "remove", "copy"});
+  CHECK(order == std::vector<std::string>{
+                     "unmount " + (rig.dir / "mnt").string(),
+                     "message bench_era take_metadata_snap",
+                     "read " + rig.ram + " since 1 (snapshot held)",
+                     "message bench_era drop_metadata_snap", "remove bench_era",
+                     "copy " + rig.virgin + " -> " + rig.scratch});
+  REQUIRE(rig.copies.size() == 1);
+  REQUIRE(rig.copies[0].extents.size() == 2);
+  CHECK(rig.copies[0].extents[0].offset == 3 * 4096);
+  CHECK(rig.copies[0].extents[0].length == 4096);
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  const auto st = load_state(rig.options().state_path);
+  CHECK(!st->is_mounted);
+  CHECK(!st->current_era);
+  CHECK(!load_journal(rig.options().state_path));
+  CHECK(rig.out.str().find("Blocks restored: 2") != std::string::npos);
+}
+
+TEST_CASE("recover drops the snapshot even when reading the metadata fails / keeps the device") {
+  Rig rig;
+  init_and_mount(rig);
+  rig.read_throws = true;
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_recover(ctx, {}), "bad metadata");
+  CHECK(!rig.dm.snapshot);
+  CHECK(rig.dm.device);  // nothing lost: the next recover can read again
+  CHECK(rig.copies.empty());
+  CHECK(load_state(rig.options().state_path)->is_mounted);
+  rig.read_throws = false;
+  rig.written = {{0, 2}};
+  CHECK_NOTHROW(cmd_recover(ctx, {}));
+  CHECK(!rig.dm.device);
+}
+
+TEST_CASE("recover when nothing is mounted is a successful no-op") {
+  Rig rig;
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  o.no_copy = true;
+  cmd_init_from(ctx, o);
+  CHECK_NOTHROW(cmd_recover(ctx, {}));
+  CHECK(rig.out.str().find("Volume is not mounted. Nothing to recover.") != std::string::npos);
+  CHECK(rig.events.empty());
+}
+
+TEST_CASE("recover with no written blocks copies nothing") {
+  Rig rig;
+  init_and_mount(rig);
+  auto ctx = rig.context();
+  cmd_recover(ctx, {});
+  CHECK(rig.copies.empty());
+  CHECK(rig.out.str().find("No blocks were modified. Nothing to recover.") != std::string::npos);
+}
+
+TEST_CASE("recover skips the unmount when the mount point is not mounted") {
+  Rig rig;
+  init_and_mount(rig);
+  rig.mounter.mounted = false;
+  auto ctx = rig.context();
+  cmd_recover(ctx, {});
+  CHECK(rig.out.str().find("not actually mounted, skipping unmount") != std::string::npos);
+  CHECK(filter_prefix(rig.events, {"unmount"}).empty());
+}
+
+TEST_CASE("recover passes --kill to the unmount") {
+  Rig rig;
+  init_and_mount(rig);
+  rig.mounter.busy = true;
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("target is busy"));
+  CHECK(rig.dm.device);
+  cmd_recover(ctx, {true, false});
+  CHECK(filter_prefix(rig.events, {"unmount"}).back() == "unmount " + (rig.dir / "mnt").string() +
+                                                             " kill");
+}
+
+TEST_CASE("a snapshot left held by a killed run is dropped before taking a new one") {
+  Rig rig;
+  init_and_mount(rig);
+  rig.dm.snapshot = true;
+  auto ctx = rig.context();
+  CHECK_NOTHROW(cmd_recover(ctx, {}));
+  CHECK(rig.out.str().find("Dropping a metadata snapshot left by an interrupted run") !=
+        std::string::npos);
+}
+
+TEST_CASE("an interrupted copy resumes from the saved written set without the dm device") {
+  Rig rig;
+  init_and_mount(rig);
+  write_at(rig.scratch, 4096 * 7, "benchmark");
+  rig.written = {{7, 8}};
+  rig.copy_throws = true;  // stands in for a crash during the copy
+  auto ctx = rig.context();
+  CHECK_THROWS(cmd_recover(ctx, {}));
+  CHECK(!rig.dm.device);
+  const auto j = load_journal(rig.options().state_path);
+  REQUIRE(j);
+  CHECK(j->ranges == std::vector<BlockRange>{{7, 8}});
+  CHECK(load_state(rig.options().state_path)->is_mounted);
+  // promote and mount must not run over an unfinished recover.
+  CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("run 'schelk recover'"));
+  CHECK_THROWS_WITH(cmd_mount(ctx), "Volume is already mounted.");
+  rig.copy_throws = false;
+  rig.written.clear();  // the reader is not asked again
+  cmd_recover(ctx, {});
+  CHECK(rig.out.str().find("Resuming an interrupted recover") != std::string::npos);
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  CHECK(!load_journal(rig.options().state_path));
+  CHECK(!load_state(rig.options().state_path)->is_mounted);
+}
+
+TEST_CASE("without device and without journal recover demands full-recover") {
+  Rig rig;
+  init_and_mount(rig);
+  rig.dm.device = false;
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("Run 'schelk full-recover'"));
+  CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("Run 'schelk mount' to remount"));
+}
+
+TEST_CASE("promote copies scratch to virgin and re-hashes virgin - needs confirmation") {
+  Rig rig;
+  init_and_mount(rig);
+  write_at(rig.scratch, 0, "NEW SUPERBLOCK");
+  write_at(rig.scratch, 4096 * 9, "new data");
+  rig.written = {{0, 1}, {9, 10}};
+  {
+    rig.in.str("n\n");
+    auto ctx = rig.context(false);
+    CHECK_THROWS_WITH(cmd_promote(ctx, {}), "Operation cancelled by user.");
+    CHECK(rig.dm.device);
+  }
+  auto ctx = rig.context();
+  cmd_promote(ctx, {});
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  const auto st = load_state(rig.options().state_path);
+  CHECK(st->virgin_superblock_hash == hash_superblock(rig.virgin));
+  CHECK(!st->is_mounted);
+  CHECK(rig.out.str().find("Blocks promoted: 2") != std::string::npos);
+  CHECK_THROWS_WITH(cmd_promote(ctx, {}), "Volume is not mounted.");
+  CHECK_NOTHROW(cmd_mount(ctx));  // scratch matches the new baseline
+}
+
+TEST_CASE("restore = recover + mount") {
+  Rig rig;
+  init_and_mount(rig);
+  write_at(rig.scratch, 4096 * 5, "x");
+  rig.written = {{5, 6}};
+  auto ctx = rig.context();
+  cmd_restore(ctx, {});
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  CHECK(load_state(rig.options().state_path)->is_mounted);
+  CHECK(rig.dm.device);
+  rig.read_throws = true;
+  CHECK_THROWS_WITH(cmd_restore(ctx, {}), Catch::StartsWith("Restore failed during recovery"));
+}
+
+TEST_CASE("full-recover: stale mounted state is cleared only when device and mount are gone") {
+  Rig rig;
+  init_and_mount(rig);
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_full_recover(ctx, false), "Volume is already mounted.");
+  rig.dm.device = false;  // reboot
+  rig.mounter.mounted = false;
+  write_at(rig.scratch, 4096 * 20, "garbage");
+  cmd_full_recover(ctx, false);
+  CHECK(rig.out.str().find("Clearing stale mounted state") != std::string::npos);
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  CHECK(!load_state(rig.options().state_path)->is_mounted);
+}
+
+TEST_CASE("mutating commands refuse while another holds the lock") {
+  Rig rig;
+  auto ctx = rig.context();
+  auto o = init_options(rig);
+  o.no_copy = true;
+  cmd_init_from(ctx, o);
+  auto held = StateLock::acquire(rig.options().state_path);
+  CHECK_THROWS_AS(cmd_mount(ctx), LockBusyError);
+  CHECK_THROWS_AS(cmd_recover(ctx, {}), LockBusyError);
+  CHECK_THROWS_AS(cmd_full_recover(ctx, false), LockBusyError);
+  CHECK_THROWS_AS(cmd_init_from(ctx, o), LockBusyError);
+  CHECK_NOTHROW(cmd_status(ctx, false));  // status takes no lock
+}
+
+TEST_CASE("status compares the state with reality - --json is one object") {
+  Rig rig;
+  {
+    auto ctx = rig.context();
+    cmd_status(ctx, false);
+    CHECK(rig.out.str().find("schelk is not initialized.") != std::string::npos);
+  }
+  init_and_mount(rig);
+  rig.out.str("");
+  auto ctx = rig.context();
+  cmd_status(ctx, false);
+  const std::string s = rig.out.str();
+  CHECK(s.find("Mounted: yes (state)") != std::string::npos);
+  CHECK(s.find("Mounted: yes (actual)") != std::string::npos);
+  CHECK(s.find("dm-era device: active") != std::string::npos);
+  CHECK(s.find("Current era: 1") != std::string::npos);
+  CHECK(s.find("Superblock hash: " + to_hex(hash_superblock(rig.virgin))) != std::string::npos);
+  rig.dm.device = false;
+  rig.mounter.mounted = false;
+  rig.out.str("");
+  cmd_status(ctx, false);
+  CHECK(rig.out.str().find("Mounted: NO (actual) - state inconsistent!") != std::string::npos);
+  CHECK(rig.out.str().find("dm-era device: MISSING (state inconsistent, possible crash)") !=
+        std::string::npos);
+  rig.out.str("");
+  cmd_status(ctx, true);
+  const auto j = nlohmann::json::parse(rig.out.str());
+  CHECK(j["initialized"] == true);
+  CHECK(j["state_mounted"] == true);
+  CHECK(j["actually_mounted"] == false);
+  CHECK(j["dm_device_exists"] == false);
+  CHECK(j["consistent"] == false);
+  CHECK(j["dm_era_name"] == "bench_era");
+}
