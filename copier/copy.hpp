@@ -20,6 +20,7 @@ namespace copier {
 struct Progress {
   std::uint64_t done_bytes = 0;
   std::uint64_t total_bytes = 0;
+  enum class Phase { kCopy, kVerify } phase = Phase::kCopy;
 };
 
 struct CopyOptions {

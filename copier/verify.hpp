@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "copier/extent.hpp"
@@ -16,6 +17,10 @@ struct CopyOptions;
 struct VerifyResult {
   std::uint64_t bytes_compared = 0;
   std::vector<Extent> mismatches;  // sorted, merged
+  std::uint64_t extents = 0;       // I/O units compared
+  double seconds = 0;
+  unsigned threads = 0;
+  std::string engine;
   [[nodiscard]] bool equal() const { return mismatches.empty(); }
 };
 

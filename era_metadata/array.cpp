@@ -26,14 +26,16 @@ std::uint32_t ArrayRef::entries_in_block(std::uint64_t index) const {
 
 void collect_array_blocks(const MetadataSource& source, std::uint64_t root, ArrayRef& array,
                           std::vector<std::string>* warnings,
-                          std::vector<std::uint64_t>* btree_nodes) {
+                          std::vector<std::uint64_t>* btree_nodes,
+                          const std::function<void(std::uint64_t, const std::byte*)>* on_node) {
   const std::string tree_name = array.name + " btree";
   const std::uint64_t want = array.expected_blocks();
   array.blocks.clear();
   // The tree bounds the count (every entry is a 8-byte value in a node we read), so reserving by
   // the expectation is safe only up to what the device could hold.
   array.blocks.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(want, source.nr_blocks() * 252)));
-  BtreeWalkOptions options{tree_name, kArrayBtreeValueSize, warnings, btree_nodes};
+  BtreeWalkOptions options{tree_name, kArrayBtreeValueSize, warnings, btree_nodes, {}};
+  if (on_node) options.on_node = *on_node;
   walk_btree(source, root, options, [&](std::uint64_t key, const std::byte* value) {
     if (key != array.blocks.size()) {
       throw MetadataError(tree_name + ": array block indices are not 0..n-1 (key " +

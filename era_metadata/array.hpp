@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ struct ArrayRef {
 // blocks nr_entries needs, and fills array.blocks. Throws MetadataError.
 void collect_array_blocks(const MetadataSource& source, std::uint64_t root, ArrayRef& array,
                           std::vector<std::string>* warnings,
-                          std::vector<std::uint64_t>* btree_nodes = nullptr);
+                          std::vector<std::uint64_t>* btree_nodes = nullptr,
+                          const std::function<void(std::uint64_t, const std::byte*)>* on_node = nullptr);
 
 // Validates array block `index` of `array` read from `location` (checksum, blocknr, max_entries,
 // value_size, nr_entries). The checksum may be skipped when the caller already verified this

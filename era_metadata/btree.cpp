@@ -48,6 +48,7 @@ struct Walker {
     alignas(kBlockSize) std::array<std::byte, kBlockSize> buf;
     source.read_blocks(location, 1, buf.data());
     const std::uint32_t nr = validate_btree_node(buf.data(), location, depth == 0, options);
+    if (options.on_node) options.on_node(location, buf.data());
     const std::uint32_t flags = load_le32(buf.data() + node::kFlags);
     const std::uint32_t max = load_le32(buf.data() + node::kMaxEntries);
     const std::uint32_t vs = load_le32(buf.data() + node::kValueSize);

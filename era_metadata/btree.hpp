@@ -20,6 +20,8 @@ struct BtreeWalkOptions {
   std::uint32_t leaf_value_size = 0;  // expected value_size of the leaves
   std::vector<std::string>* warnings = nullptr;    // where non-fatal findings go (may be null)
   std::vector<std::uint64_t>* nodes = nullptr;     // every node visited, if wanted
+  // Called with every node after it passed validation, before its children are visited.
+  std::function<void(std::uint64_t location, const std::byte* node)> on_node;
 };
 
 // Calls on_entry(key, value) for every leaf entry in ascending key order. `value` points at

@@ -11,9 +11,11 @@ namespace era_metadata {
 
 std::vector<WritesetEntry> read_writeset_tree(const MetadataSource& source, const Superblock& sb,
                                               std::vector<std::string>* warnings,
-                                              std::vector<std::uint64_t>* nodes) {
+                                              std::vector<std::uint64_t>* nodes,
+                                              const std::function<void(std::uint64_t, const std::byte*)>* on_node) {
   std::vector<WritesetEntry> out;
-  BtreeWalkOptions options{"writeset tree", kWritesetValueSize, warnings, nodes};
+  BtreeWalkOptions options{"writeset tree", kWritesetValueSize, warnings, nodes, {}};
+  if (on_node) options.on_node = *on_node;
   walk_btree(source, sb.writeset_tree_root, options, [&](std::uint64_t key, const std::byte* v) {
     if (key > std::numeric_limits<std::uint32_t>::max()) {
       throw MetadataError("writeset tree: era key " + std::to_string(key) + " does not fit in 32 bits");

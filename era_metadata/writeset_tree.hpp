@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,8 @@ struct WritesetEntry {
 [[nodiscard]] std::vector<WritesetEntry> read_writeset_tree(const MetadataSource& source,
                                                             const Superblock& sb,
                                                             std::vector<std::string>* warnings,
-                                                            std::vector<std::uint64_t>* nodes = nullptr);
+                                                            std::vector<std::uint64_t>* nodes = nullptr,
+                                                            const std::function<void(std::uint64_t, const std::byte*)>* on_node = nullptr);
 
 // Number of u64 words of a bitset of nr_bits bits.
 [[nodiscard]] constexpr std::uint64_t bitset_words(std::uint64_t nr_bits) { return (nr_bits + 63) / 64; }

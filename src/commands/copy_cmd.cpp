@@ -1,13 +1,158 @@
-// Placeholder until the command lands; replaced by its implementation.
-#include <cstdio>
+// `schelk copy`: copy blocks (or a whole device) from SRC to DST at the same offsets with the
+// parallel copier, optionally verifying by re-reading both sides.
+#include <unistd.h>
 
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "copier/copy.hpp"
 #include "src/commands/commands.hpp"
+#include "src/copy_cli/cli_support.hpp"
+#include "src/copy_cli/confirm.hpp"
+#include "src/ui/progress.hpp"
+
+namespace po = boost::program_options;
 
 namespace schelk {
+namespace {
 
-int run_copy(int, char**) {
-  std::fprintf(stderr, "copy: not implemented yet\n");
-  return 1;
+struct CopyArgs {
+  std::string from, to, blocks, engine = "auto";
+  std::uint64_t block_size = 4096, io_size = 0;
+  unsigned threads = 0, queue_depth = 0;
+  bool verify = false, json = false, yes = false;
+};
+
+po::options_description copy_options(CopyArgs& a) {
+  po::options_description desc(
+      "Usage: schelk copy --from SRC --to DST [--blocks FILE|-] [options]\n"
+      "Copies the listed blocks (default: the whole source) from SRC to DST at the same offsets.\n"
+      "FILE holds era_invalidate XML or lines 'BEGIN END' (END exclusive) in --block-size units.\n"
+      "Exit status: 0 copied (and equal with --verify), 1 error, 2 usage, 3 verify found "
+      "differences.\nOptions");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("from", po::value(&a.from)->required(), "source device or file")
+      ("to", po::value(&a.to)->required(), "destination device or file (overwritten)")
+      ("blocks", po::value(&a.blocks), "block list FILE, or - for stdin")
+      ("block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE")
+      ("verify", po::bool_switch(&a.verify), "re-read both sides after copying and compare")
+      ("threads", po::value(&a.threads)->default_value(0), "worker threads (0: default)")
+      ("queue-depth", po::value(&a.queue_depth)->default_value(0),
+       "I/Os in flight per thread (0: default)")
+      ("io-size", po::value(&a.io_size)->default_value(0), "maximum bytes per I/O (0: 1 MiB)")
+      ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
+      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout")
+      ("yes,y", po::bool_switch(&a.yes), "do not ask before overwriting a block device");
+  // clang-format on
+  return desc;
+}
+
+// Before any write, and before asking: everything copy_extents would refuse anyway.
+void check_ranges(const copier::Device& src, const copier::Device& dst,
+                  const std::vector<copier::Extent>& extents) {
+  std::uint64_t end = 0;
+  for (const auto& e : extents) end = std::max(end, e.end());
+  for (const copier::Device* d : {&src, &dst}) {
+    if (end > d->size_bytes) {
+      throw copier::CopyError("the block list reaches byte " + std::to_string(end) +
+                                  ", beyond the end of " + d->path + " (" +
+                                  std::to_string(d->size_bytes) + " bytes); nothing copied",
+                              {}, 0);
+    }
+  }
+}
+
+}  // namespace
+
+int run_copy(int argc, char** argv) {
+  CopyArgs a;
+  const auto desc = copy_options(a);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return kExitOk;
+    }
+    po::notify(vm);
+    check_block_size(a.block_size);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "copy: %s\n(see schelk copy --help)\n", e.what());
+    return kExitUsage;
+  }
+  copier::CopyOptions options;
+  try {
+    options.engine = parse_engine(a.engine);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "copy: %s\n", e.what());
+    return kExitUsage;
+  }
+  options.threads = a.threads;
+  options.queue_depth = a.queue_depth;
+  options.max_io_bytes = a.io_size;
+  options.verify = a.verify;
+
+  const auto src = copier::open_device(a.from, copier::Access::kRead, true);
+  const auto dst = copier::open_device(a.to, copier::Access::kWrite, true);
+  if (copier::same_device(src, dst)) {
+    throw copier::CopyError(a.from + " and " + a.to + " are the same device; nothing copied", {},
+                            0);
+  }
+  const auto extents =
+      a.blocks.empty() ? copier::whole_device(src) : read_block_list(a.blocks, a.block_size);
+  check_ranges(src, dst, extents);
+
+  if (dst.is_block_device && !a.yes) {
+    const auto answer = ask_on_terminal("Overwrite data on block device " + a.to +
+                                        " with data from " + a.from + "?");
+    if (!answer) {
+      throw std::runtime_error("refusing to overwrite block device " + a.to +
+                               " without confirmation: no terminal to ask on (pass -y)");
+    }
+    if (!*answer) {
+      std::fprintf(stderr, "Aborted; nothing copied.\n");
+      return kExitError;
+    }
+  }
+
+  PhaseProgress progress(::isatty(2) == 1);
+  options.on_progress = [&progress](const copier::Progress& p) { progress(p); };
+  const copier::CopyResult r = copier::copy_extents(src, dst, extents, options);
+  progress.finish();
+
+  const bool equal = !r.verify || r.verify->equal();
+  if (a.json) {
+    nlohmann::json j = {{"command", "copy"},
+                        {"from", a.from},
+                        {"to", a.to},
+                        {"bytes", r.bytes},
+                        {"extents", r.extents},
+                        {"seconds", r.seconds},
+                        {"mb_per_s", megabytes_per_second(r.bytes, r.seconds)},
+                        {"threads", r.threads},
+                        {"queue_depth", r.queue_depth},
+                        {"engine", r.engine},
+                        {"verify", nullptr}};
+    if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
+    std::cout << j.dump() << std::endl;
+  } else {
+    std::printf(
+        "Copied %s (%llu I/O extents) from %s to %s in %.2f s (%.1f MB/s; %s, %u threads)\n",
+        ui::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
+        a.from.c_str(), a.to.c_str(), r.seconds, megabytes_per_second(r.bytes, r.seconds),
+        r.engine.c_str(), r.threads);
+    if (r.verify && equal) {
+      std::printf("Verified: %s compared, equal\n",
+                  ui::format_bytes(r.verify->bytes_compared).c_str());
+    } else if (r.verify) {
+      std::printf("VERIFY FAILED: ");
+      print_mismatches(*r.verify, a.block_size);
+    }
+  }
+  return equal ? kExitOk : kExitDiffer;
 }
 
 }  // namespace schelk

@@ -1,13 +1,78 @@
-// Placeholder until the command lands; replaced by its implementation.
+// era_check: verifies dm-era metadata (0.9 options and exit codes: 0 clean, 1 damaged). Goes
+// further than 0.9: node cycles, array value sizes, snapshot superblock, space-map counts.
 #include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
 
+#include "era_metadata/check.hpp"
+#include "era_metadata/metadata_source.hpp"
 #include "src/commands/commands.hpp"
+#include "src/era_tools/era_tool_cli.hpp"
+
+namespace po = boost::program_options;
 
 namespace schelk {
+namespace {
 
-int run_era_check(int, char**) {
-  std::fprintf(stderr, "era_check: not implemented yet\n");
-  return 1;
+constexpr std::string_view kUsage =
+    "Usage: era_check [options] {device|file}\n"
+    "Options:\n"
+    "  {-q|--quiet}\n"
+    "  {-h|--help}\n"
+    "  {-V|--version}\n"
+    "  {--super-block-only}\n";
+
+}  // namespace
+
+int run_era_check(int argc, char** argv) {
+  po::options_description options;
+  options.add_options()
+      ("help,h", "")
+      ("version,V", "")
+      ("quiet,q", "")
+      ("super-block-only", "");
+  po::variables_map vm;
+  if (!era_tools::parse_command_line(argc, argv, options, "era_check", kUsage, vm)) return 1;
+  if (vm.count("help")) {
+    era_tools::print_usage(stdout, kUsage);
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("%s\n", era_tools::version_string().c_str());
+    return 0;
+  }
+  if (!vm.count("input")) {
+    std::fprintf(stderr, "No input file provided.\n");
+    era_tools::print_usage(stderr, kUsage);
+    return 1;
+  }
+  const bool quiet = vm.count("quiet") > 0;
+  try {
+    const std::string input = vm["input"].as<std::vector<std::string>>().front();
+    era_tools::check_input_path(input);
+    auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
+    if (!quiet) std::fprintf(stderr, "examining superblock\n");
+    if (source.nr_blocks() == 0) {
+      if (!quiet) std::fprintf(stderr, "Metadata device/file too small.  Is this binary metadata?\n");
+      return 1;
+    }
+    if (!quiet && source.size_bytes() % 4096 != 0) {
+      std::fprintf(stderr, "warning: metadata size %llu is not a multiple of 4096; the tail is ignored\n",
+                   static_cast<unsigned long long>(source.size_bytes()));
+    }
+    era_metadata::CheckOptions opts;
+    opts.superblock_only = vm.count("super-block-only") > 0;
+    const era_metadata::CheckReport report = era_metadata::check_metadata(source, opts);
+    if (!quiet) {
+      for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+      for (const auto& e : report.errors) std::fprintf(stderr, "error: %s\n", e.c_str());
+    }
+    return report.ok() ? 0 : 1;
+  } catch (const std::exception& e) {
+    if (!quiet) std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace schelk

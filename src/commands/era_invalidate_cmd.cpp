@@ -3,6 +3,7 @@
 // reads the snapshot, writeset bits beyond nr_blocks are dropped).
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,25 +30,33 @@ constexpr std::string_view kUsage =
 }  // namespace
 
 int run_era_invalidate(int argc, char** argv) {
-  // 0.9 accepts "--written-since -1" (it wraps); Boost would take "-1" for an option.
-  std::vector<std::string> joined;
+  // --written-since is taken out by hand: 0.9 accepts "-1" (it wraps) and "" (then fails the
+  // number check), which Boost would take for an option or refuse.
+  std::vector<std::string> kept;
+  std::optional<std::string> since;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--written-since" && i + 1 < argc) {
-      joined.push_back(a + "=" + argv[++i]);
+    if (i > 0 && a == "--written-since") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "era_invalidate: option '--written-since' requires an argument\n");
+        era_tools::print_usage(stderr, kUsage);
+        return 1;
+      }
+      since = argv[++i];
+    } else if (i > 0 && a.rfind("--written-since=", 0) == 0) {
+      since = a.substr(16);
     } else {
-      joined.push_back(a);
+      kept.push_back(a);
     }
   }
   std::vector<char*> args;
-  for (auto& s : joined) args.push_back(s.data());
+  for (auto& k : kept) args.push_back(k.data());
 
   po::options_description options;
   options.add_options()
       ("help,h", "")
       ("version,V", "")
       ("output,o", po::value<std::string>(), "")
-      ("written-since", po::value<std::vector<std::string>>(), "")
       ("metadata-snapshot", "")
       ("include-current-writeset", "")
       ("threads", po::value<unsigned>(), "");
@@ -66,13 +75,13 @@ int run_era_invalidate(int argc, char** argv) {
   }
   try {
     era_metadata::WrittenSinceOptions opts;
-    if (!vm.count("written-since")) {
+    if (!since) {
       std::fprintf(stderr, "Please specify --written-since\n");
       era_tools::print_usage(stderr, kUsage);
       return 1;
     }
     // The last --written-since wins, as with 0.9's getopt loop.
-    opts.since_era = era_tools::parse_u32_like_0_9(vm["written-since"].as<std::vector<std::string>>().back());
+    opts.since_era = era_tools::parse_u32_like_0_9(*since);
     if (!vm.count("input")) {
       std::fprintf(stderr, "No input file provided.\n");
       era_tools::print_usage(stderr, kUsage);

@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -83,6 +85,38 @@ class TempFile {
   }
 
  private:
+  std::string path_;
+};
+
+// Runs a shell command, returns its stdout without trailing newlines.
+inline std::string run_shell(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (!pipe) return {};
+  std::string out;
+  std::array<char, 256> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe.get()) != nullptr) out += buf.data();
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// A loop device over a stamped temp file (root only), detached on destruction. Empty path when
+// unavailable.
+class LoopDevice {
+ public:
+  LoopDevice(std::uint64_t size, std::uint32_t generation) : file_(size, generation) {
+    if (::geteuid() != 0) return;
+    path_ = run_shell("losetup --find --show --direct-io=on " + file_.path() + " 2>/dev/null");
+  }
+  ~LoopDevice() {
+    if (!path_.empty()) (void)run_shell("losetup -d " + path_);
+  }
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const TempFile& file() const { return file_; }
+
+ private:
+  TempFile file_;
   std::string path_;
 };
 

@@ -40,10 +40,15 @@ check_output_contains() {
   return 1
 }
 
-# check_eq MSG EXPECTED ACTUAL
+# check_eq MSG EXPECTED ACTUAL (a diff is shown when either is long or has several lines)
 check_eq() {
   if [ "$2" == "$3" ]; then pass "$1"; return 0; fi
-  fail "$1 (expected '$2', got '$3')"
+  if [ ${#2} -gt 120 ] || [ ${#3} -gt 120 ] || [[ "$2$3" == *$'\n'* ]]; then
+    fail "$1 (expected vs got:)"
+    diff -u <(printf '%s\n' "$2" | tr ' ' '\n') <(printf '%s\n' "$3" | tr ' ' '\n') | tail -n +3 | _indent
+  else
+    fail "$1 (expected '$2', got '$3')"
+  fi
   return 1
 }
 
@@ -76,8 +81,13 @@ need_schelk() {
   if [ ! -x "${SCHELK:-}" ]; then fail "schelk binary present (${SCHELK:-SCHELK unset})"; exit 1; fi
 }
 
-# Reads the first MIB MiB of a metadata device the way the kernel's writes can be seen: O_DIRECT.
-copy_direct() { dd if="$1" of="$2" bs=1M count="${3:-4}" iflag=direct status=none; }
+# copy_direct DEV FILE [MIB]: copies a metadata device (whole, or its first MIB MiB) with O_DIRECT,
+# the only way to see what the kernel wrote (buffered reads are stale). The kernel's metadata
+# allocator reaches far into the device (block 1084 after a few hundred writes), so copy it all.
+copy_direct() {
+  if [ -n "${3:-}" ]; then dd if="$1" of="$2" bs=1M count="$3" iflag=direct status=none
+  else dd if="$1" of="$2" bs=1M iflag=direct status=none; fi
+}
 
 # xml_blocks: era_invalidate XML on stdin -> one block number per line, ascending (0.9 writes
 # `end = "N"`, 1.x `end="N"`; ranges are half-open).

@@ -1,0 +1,86 @@
+// Shared CLI pieces of copy and verify; see cli_support.hpp.
+#include "src/copy_cli/cli_support.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "src/copy_cli/block_list.hpp"
+
+namespace schelk {
+
+std::vector<copier::Extent> read_block_list(const std::string& file, std::uint64_t block_size) {
+  std::string text;
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::system_error(errno, std::generic_category(), "cannot open " + file);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) throw std::system_error(errno, std::generic_category(), "cannot read " + file);
+  }
+  return to_extents(parse_block_list(text, file == "-" ? "stdin" : file), block_size);
+}
+
+copier::EngineKind parse_engine(const std::string& name) {
+  if (name == "auto") return copier::EngineKind::kAuto;
+  if (name == "io_uring") return copier::EngineKind::kUring;
+  if (name == "sync") return copier::EngineKind::kSync;
+  throw std::invalid_argument("unknown engine '" + name + "' (auto, io_uring or sync)");
+}
+
+void check_block_size(std::uint64_t block_size) {
+  if (block_size == 0 || block_size % 512 != 0) {
+    throw std::invalid_argument("--block-size must be a positive multiple of 512, not " +
+                                std::to_string(block_size));
+  }
+}
+
+nlohmann::json verify_json(const copier::VerifyResult& v, std::uint64_t block_size) {
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& e : v.mismatches) {
+    ranges.push_back({{"offset", e.offset},
+                      {"length", e.length},
+                      {"begin_block", e.offset / block_size},
+                      {"end_block", (e.end() + block_size - 1) / block_size}});
+  }
+  return {{"equal", v.equal()}, {"bytes_compared", v.bytes_compared}, {"mismatches", ranges}};
+}
+
+void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size) {
+  std::uint64_t bytes = 0;
+  for (const auto& e : v.mismatches) bytes += e.length;
+  std::printf("%zu range(s) differ (%s); blocks of %llu bytes, BEGIN END (END exclusive):\n",
+              v.mismatches.size(), ui::format_bytes(bytes).c_str(),
+              static_cast<unsigned long long>(block_size));
+  for (const auto& r : to_blocks(v.mismatches, block_size)) {
+    std::printf("%llu %llu\n", static_cast<unsigned long long>(r.begin),
+                static_cast<unsigned long long>(r.end));
+  }
+}
+
+void PhaseProgress::operator()(const copier::Progress& p) {
+  if (!enabled_) return;
+  if (!line_ || p.phase != phase_) {
+    if (line_) line_->finish();
+    phase_ = p.phase;
+    line_ = std::make_unique<ui::ProgressLine>(
+        p.phase == copier::Progress::Phase::kCopy ? "copy" : "verify", true);
+  }
+  line_->update(p.done_bytes, p.total_bytes);
+}
+
+void PhaseProgress::finish() {
+  if (line_) line_->finish();
+}
+
+double megabytes_per_second(std::uint64_t bytes, double seconds) {
+  return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0;
+}
+
+}  // namespace schelk

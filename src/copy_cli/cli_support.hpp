@@ -1,0 +1,51 @@
+// Pieces shared by `schelk copy` and `schelk verify`: reading a block list from a file or stdin,
+// naming engines, the JSON summary, the exit codes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "copier/copy.hpp"
+#include "src/ui/progress.hpp"
+
+namespace schelk {
+
+// Exit statuses of copy and verify.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitDiffer = 3;  // verify found differing ranges
+
+// Reads and parses FILE ("-" = stdin) into byte extents. Throws BlockListError/system_error.
+[[nodiscard]] std::vector<copier::Extent> read_block_list(const std::string& file,
+                                                          std::uint64_t block_size);
+
+// "auto" | "io_uring" | "sync"; throws std::invalid_argument otherwise.
+[[nodiscard]] copier::EngineKind parse_engine(const std::string& name);
+
+// Validates --block-size: a positive multiple of 512.
+void check_block_size(std::uint64_t block_size);
+
+// The verify part of a JSON summary, and the human listing of differing ranges in blocks.
+[[nodiscard]] nlohmann::json verify_json(const copier::VerifyResult& v, std::uint64_t block_size);
+void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size);
+
+// Drives one ProgressLine per phase ("copy", then "verify") from CopyOptions::on_progress.
+class PhaseProgress {
+ public:
+  explicit PhaseProgress(bool enabled) : enabled_(enabled) {}
+  void operator()(const copier::Progress& p);
+  void finish();
+
+ private:
+  bool enabled_;
+  copier::Progress::Phase phase_ = copier::Progress::Phase::kCopy;
+  std::unique_ptr<ui::ProgressLine> line_;
+};
+
+[[nodiscard]] double megabytes_per_second(std::uint64_t bytes, double seconds);
+
+}  // namespace schelk

@@ -1,0 +1,76 @@
+// Test support: run an external tool (thin-provisioning-tools, our schelk binary) through the
+// shell and capture its stdout and exit status; temporary files that delete themselves.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace era_test {
+
+struct RunResult {
+  int rc = -1;
+  std::string out;
+};
+
+// Runs `cmd` with /bin/sh; stderr goes wherever cmd redirects it (default: inherited).
+inline RunResult run(const std::string& cmd) {
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = ::pclose(p);
+  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  return r;
+}
+
+inline bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
+// Rust thin-provisioning-tools 1.x (scripts/fetch-tpt-rust.sh): $SCHELK_TPT_RUST or the
+// default cache path; empty if absent.
+inline std::string rust_pdata_tools() {
+  const char* env = std::getenv("SCHELK_TPT_RUST");
+  std::string p = env && *env ? env : "/var/cache/schelk/tpt-rust/usr/sbin/pdata_tools";
+  return executable(p) ? p : std::string();
+}
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& tag = "era") {
+    std::string tmpl = "/tmp/schelk-" + tag + "-XXXXXX";
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd >= 0) ::close(fd);
+    path_ = tmpl;
+  }
+  ~TempFile() { ::unlink(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  void write(const std::string& data) const { std::ofstream(path_, std::ios::binary) << data; }
+  void write_bytes(const void* data, std::size_t n) const {
+    std::ofstream(path_, std::ios::binary).write(static_cast<const char*>(data),
+                                                 static_cast<std::streamsize>(n));
+  }
+  void resize(std::uint64_t bytes) const {
+    if (::truncate(path_.c_str(), static_cast<off_t>(bytes)) != 0) std::abort();
+  }
+  [[nodiscard]] std::string read() const {
+    std::ifstream in(path_, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace era_test
