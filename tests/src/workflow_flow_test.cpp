@@ -406,3 +406,27 @@ TEST_CASE("status compares the state with reality - --json is one object") {
   CHECK(j["consistent"] == false);
   CHECK(j["dm_era_name"] == "bench_era");
 }
+
+TEST_CASE("an interrupted promote resumes from its saved set and blocks recover/full-recover") {
+  Rig rig;
+  init_and_mount(rig);
+  write_at(rig.scratch, 4096 * 11, "promote me");
+  rig.written = {{11, 12}};
+  rig.copy_throws = true;
+  auto ctx = rig.context();
+  CHECK_THROWS(cmd_promote(ctx, {}));
+  CHECK(!rig.dm.device);
+  REQUIRE(load_journal(rig.options().state_path));
+  CHECK(load_journal(rig.options().state_path)->operation == "promote");
+  CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("run 'schelk promote'"));
+  rig.dm.device = false;
+  rig.mounter.mounted = false;
+  CHECK_THROWS_WITH(cmd_full_recover(ctx, false), Catch::Contains("run 'schelk promote'"));
+  rig.copy_throws = false;
+  cmd_promote(ctx, {});
+  CHECK(rig.out.str().find("Resuming an interrupted promote") != std::string::npos);
+  CHECK(slurp(rig.virgin) == slurp(rig.scratch));
+  CHECK(load_state(rig.options().state_path)->virgin_superblock_hash ==
+        hash_superblock(rig.virgin));
+  CHECK(!load_journal(rig.options().state_path));
+}

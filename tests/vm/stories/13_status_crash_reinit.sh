@@ -4,7 +4,7 @@
 # vm: --disk-mib 256 --ram-mib 64
 set -u
 . "$(dirname "$0")/../lib/assert.sh"
-. "$(dirname "$0")/../lib/schelk_story.sh"
+. "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
 step "story 8: status through the lifecycle"

@@ -5,7 +5,7 @@
 # vm: --disk-mib 256 --ram-mib 64
 set -u
 . "$(dirname "$0")/../lib/assert.sh"
-. "$(dirname "$0")/../lib/schelk_story.sh"
+. "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
 half=$((128 * 1024 * 1024))
@@ -40,9 +40,13 @@ check_same_bytes "b identical" $VB $SB
 
 step "lock contention"
 check "mount a" ska mount
-( flock /tmp/a/schelk.lock sleep 3 ) &
-holder=$!
-sleep 0.5
+# hold_lock SECONDS: another process holds the lock; returns once it is really held.
+hold_lock() {
+  flock /tmp/a/schelk.lock sleep "$1" &
+  holder=$!
+  while flock -n /tmp/a/schelk.lock true; do sleep 0.1; done
+}
+hold_lock 8
 check_output_contains "busy lock fails at once with EAGAIN" \
   'Another schelk process is already running \(flock on /tmp/a/schelk.lock\): EAGAIN' ska recover
 check_output_contains "the state is untouched" '"is_mounted": true' cat /tmp/a/state.json
@@ -51,10 +55,8 @@ check_output_contains "--lock-timeout waits for the holder" 'Blocks restored|Not
   ska --lock-timeout 20 recover
 wait $holder
 check_same_bytes "a identical after the waited recover" $VA $SA
-( flock /tmp/a/schelk.lock sleep 4 ) &
-holder=$!
-sleep 0.5
+hold_lock 60
 t0=$(date +%s)
 check_fails "--lock-timeout 1 gives up" ska --lock-timeout 1 mount
-check "... after about a second" test $(( $(date +%s) - t0 )) -lt 4
-wait $holder
+check "... well before the holder lets go" test $(( $(date +%s) - t0 )) -lt 30
+kill $holder; wait $holder 2>/dev/null

@@ -5,7 +5,7 @@
 # vm: --disk-mib 256 --ram-mib 64
 set -u
 . "$(dirname "$0")/../lib/assert.sh"
-. "$(dirname "$0")/../lib/schelk_story.sh"
+. "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
 check "init-new" sk_init
@@ -27,8 +27,9 @@ check_output_contains "recover lists the blockers" "PID=$blocker" sk recover
 check_output_contains "recover without --kill says busy" 'target is busy' sk recover
 check "blockers still alive" kill -0 $blocker $blocker2
 check_output_contains "state still mounted" '"is_mounted": true' cat "$SK_STATE"
-# schelk's own cwd is inside the mount point: it must step out, not kill itself.
-out=$(cd $MP && env PATH=$SK_BIN "$SCHELK" --state-path "$SK_STATE" recover --kill 2>&1) && rc=0 || rc=$?
+# schelk's own cwd is inside the mount point (env -C: only schelk's, not this shell's): it must
+# step out, not kill itself.
+out=$(env -C $MP PATH=$SK_BIN "$SCHELK" --state-path "$SK_STATE" recover --kill 2>&1) && rc=0 || rc=$?
 check_eq "recover --kill from inside the mount point exits 0" 0 "$rc"
 printf '%s\n' "$out" | grep -q "Killing PID=$blocker" && pass "--kill killed the fd holder" ||
   fail "--kill did not report killing $blocker"

@@ -5,7 +5,7 @@
 # vm: --disk-mib 256 --ram-mib 64
 set -u
 . "$(dirname "$0")/../lib/assert.sh"
-. "$(dirname "$0")/../lib/schelk_story.sh"
+. "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
 sect=$(blockdev --getsz "$VIRGIN")
@@ -23,8 +23,8 @@ step "virgin fails every I/O during recover"
 dm suspend fv && dm load fv --table "$bad" && dm resume fv
 out=$(sk recover 2>&1) && rc=0 || rc=$?
 check_eq "recover fails (exit 1)" 1 "$rc"
-printf '%s\n' "$out" | grep -Eiq 'error|fail' && printf '%s\n' "$out" | grep -Eq '[0-9]+' &&
-  pass "the error is reported" || fail "no error reported"
+printf '%s\n' "$out" | grep -Eq 'Error: .*bytes \[[0-9]+, [0-9]+\)' &&
+  pass "the error names the failing byte range" || fail "the error names no byte range"
 printf '%s\n' "$out" | tail -3 | _indent
 printf '%s\n' "$out" | grep -Eq "$FV|nvme" && pass "the error names the device" ||
   fail "the error does not name the device"

@@ -1,3 +1,4 @@
+# (sourced by the schelk workflow stories; not a story itself: not named *.sh)
 # Helpers for the schelk workflow stories (source after assert.sh). schelk runs with a PATH that
 # has mkfs.ext4 and coreutils but no dmsetup, era_invalidate or mount binary.
 SK_BIN=/tmp/schelk-bin
