@@ -11,8 +11,7 @@ enum class Outcome { kComplete, kShort, kRetry, kEndOfDevice, kFailed };
 
 // `res` is the completion result (bytes or -errno); `remaining` the bytes the request asked for.
 [[nodiscard]] constexpr Outcome classify_completion(int res, std::uint32_t remaining) {
-  if (res < 0) return (res == -EAGAIN || res == -EINTR) ? Outcome::kRetry
-                                                                      : Outcome::kFailed;
+  if (res < 0) return (res == -EAGAIN || res == -EINTR) ? Outcome::kRetry : Outcome::kFailed;
   const auto n = static_cast<std::uint32_t>(res);
   if (n == remaining) return Outcome::kComplete;
   if (n == 0) return Outcome::kEndOfDevice;

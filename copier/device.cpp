@@ -5,8 +5,10 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <fstream>
 #include <system_error>
 
 namespace copier {
@@ -17,6 +19,18 @@ constexpr std::uint32_t kFileAlignment = 4096;
 
 std::system_error os_error(int err, const std::string& what) {
   return std::system_error(err, std::generic_category(), what);
+}
+
+// /sys/dev/block/M:m/queue/nr_requests; a partition's queue is its disk's (one level up).
+unsigned read_queue_depth(dev_t rdev) {
+  const std::string base =
+      "/sys/dev/block/" + std::to_string(major(rdev)) + ":" + std::to_string(minor(rdev));
+  for (const char* rel : {"/queue/nr_requests", "/../queue/nr_requests"}) {
+    std::ifstream in(base + rel);
+    unsigned value = 0;
+    if (in >> value) return value;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -64,6 +78,7 @@ Device open_device(const std::string& path, Access access, bool exclusive) {
     dev.size_bytes = size;
     dev.logical_block_size = lbs > 0 ? static_cast<std::uint32_t>(lbs) : 512;
     dev.device_number = st.st_rdev;
+    dev.queue_depth_hint = read_queue_depth(st.st_rdev);
   } else {
     dev.size_bytes = static_cast<std::uint64_t>(st.st_size);
     dev.logical_block_size = direct ? kFileAlignment : 1;

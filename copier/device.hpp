@@ -21,9 +21,10 @@ struct Device {
   std::uint64_t size_bytes = 0;
   std::uint32_t logical_block_size = 512;  // O_DIRECT alignment of offsets, lengths and buffers
   bool is_block_device = false;
-  bool direct_io = true;     // false only for a regular file whose filesystem refuses O_DIRECT
-  dev_t device_number = 0;   // st_rdev for block devices, st_dev for regular files
-  ino_t inode = 0;           // regular files only
+  bool direct_io = true;          // false only for a regular file whose filesystem refuses O_DIRECT
+  dev_t device_number = 0;        // st_rdev for block devices, st_dev for regular files
+  ino_t inode = 0;                // regular files only
+  unsigned queue_depth_hint = 0;  // block devices: the request queue size (nr_requests), 0 unknown
   UniqueFd fd_;
 };
 

@@ -20,8 +20,8 @@ struct Extent {
 
 // merge_extents, with every extent first widened to multiples of `alignment` (a power of two),
 // then split into pieces of at most `max_io` bytes (a multiple of `alignment`).
-[[nodiscard]] std::vector<Extent> plan_extents(std::vector<Extent> extents,
-                                               std::uint64_t alignment, std::uint64_t max_io);
+[[nodiscard]] std::vector<Extent> plan_extents(std::vector<Extent> extents, std::uint64_t alignment,
+                                               std::uint64_t max_io);
 
 [[nodiscard]] std::uint64_t total_bytes(const std::vector<Extent>& extents);
 

@@ -16,7 +16,7 @@ enum class IoOp : std::uint8_t { kRead, kWrite };
 
 struct IoRequest {
   IoOp op = IoOp::kRead;
-  unsigned file = 0;        // index into EngineSetup::fds
+  unsigned file = 0;         // index into EngineSetup::fds
   std::uint64_t offset = 0;  // bytes
   std::byte* buf = nullptr;  // inside EngineSetup::buffers[buf_index]
   std::uint32_t length = 0;
@@ -27,6 +27,7 @@ struct IoRequest {
 struct Completion {
   std::uint64_t tag = 0;
   int res = 0;  // bytes transferred, or -errno (the liburing convention)
+  friend bool operator==(const Completion&, const Completion&) = default;
 };
 
 struct EngineSetup {

@@ -14,8 +14,8 @@ void SyncEngine::wait(std::vector<Completion>& out) {
   queue_.pop_front();
   const int fd = fds_.at(r.file);
   const auto off = static_cast<off_t>(r.offset);
-  const ssize_t n = r.op == IoOp::kRead ? ::pread(fd, r.buf, r.length, off)
-                                        : ::pwrite(fd, r.buf, r.length, off);
+  const ssize_t n =
+      r.op == IoOp::kRead ? ::pread(fd, r.buf, r.length, off) : ::pwrite(fd, r.buf, r.length, off);
   out.push_back({r.tag, n < 0 ? -errno : static_cast<int>(n)});
 }
 

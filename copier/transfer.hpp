@@ -18,9 +18,10 @@ struct TransferConfig {
   int fds[2] = {-1, -1};  // copy: source, destination; compare: a, b
   std::string paths[2];   // for messages
   unsigned threads = 1;
-  unsigned depth = 1;                 // slots per thread
-  std::uint64_t slot_bytes = 0;       // >= the largest planned extent
+  unsigned depth = 1;            // slots per thread
+  std::uint64_t slot_bytes = 0;  // >= the largest planned extent
   std::uint64_t mismatch_granule = 4096;
+  bool register_buffers = true;  // io_uring fixed buffers (see Worker::run)
   EngineFactory* factory = nullptr;
   std::function<void(std::uint64_t done_bytes)> on_progress;  // caller's thread, ~100 ms
 };

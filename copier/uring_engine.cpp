@@ -45,8 +45,8 @@ int init_ring(unsigned entries, io_uring* ring) {
 UringEngine::UringEngine(const EngineSetup& setup) {
   const int ret = init_ring(ring_entries(setup.depth), &ring_);
   if (ret < 0) throw uring_error(ret, "io_uring_queue_init");
-  const int files = io_uring_register_files(&ring_, setup.fds.data(),
-                                            static_cast<unsigned>(setup.fds.size()));
+  const int files =
+      io_uring_register_files(&ring_, setup.fds.data(), static_cast<unsigned>(setup.fds.size()));
   if (files < 0) {
     io_uring_queue_exit(&ring_);
     throw uring_error(files, "io_uring_register_files");
@@ -55,9 +55,9 @@ UringEngine::UringEngine(const EngineSetup& setup) {
   for (const auto& b : setup.buffers) iovecs.push_back({b.data(), b.size()});
   // Registration pins the pages; RLIMIT_MEMLOCK may refuse it (ENOMEM/EPERM): then use plain
   // reads and writes, which cost a page-table walk per I/O but work.
-  fixed_buffers_ = !iovecs.empty() && io_uring_register_buffers(&ring_, iovecs.data(),
-                                                                static_cast<unsigned>(
-                                                                    iovecs.size())) == 0;
+  fixed_buffers_ =
+      !iovecs.empty() &&
+      io_uring_register_buffers(&ring_, iovecs.data(), static_cast<unsigned>(iovecs.size())) == 0;
 }
 
 UringEngine::~UringEngine() {

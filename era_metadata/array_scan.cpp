@@ -86,7 +86,8 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
   }
   if (runs.empty()) return;
 
-  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  // Auto: at least 4, so that synchronous O_DIRECT reads overlap even on a 2-core machine.
+  unsigned threads = options.threads ? options.threads : std::max(4u, std::thread::hardware_concurrency());
   threads = std::clamp<unsigned>(threads, 1, 16);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, runs.size()));
 

@@ -15,7 +15,7 @@
 namespace era_metadata {
 
 struct ArrayScanOptions {
-  unsigned threads = 0;             // 0: std::thread::hardware_concurrency()
+  unsigned threads = 0;             // 0: max(4, hardware_concurrency): reads overlap
   std::size_t max_run_blocks = 256;  // largest single read, in blocks (1 MiB)
 };
 

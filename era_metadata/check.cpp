@@ -4,6 +4,10 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "era_metadata/array.hpp"
@@ -63,18 +67,36 @@ struct Checker {
   std::vector<ArrayRef> arrays;  // every array to scan, era arrays and bitsets
   std::vector<std::uint32_t> era_limit;  // per array: max era value (era arrays), else 0
 
+  // Row 23 of section 11: a block must play one role only (a node shared by the live and the
+  // snapshot trees plays the same role in both).
+  std::unordered_map<std::uint64_t, const char*> roles;
+  void role(std::uint64_t block, const char* what) {
+    const auto [it, inserted] = roles.emplace(block, what);
+    if (!inserted && std::string_view(it->second) != what) {
+      error("block " + std::to_string(block) + " is used as " + it->second + " and as " + what);
+    }
+  }
+
   void error(const std::string& what) {
     report.errors.push_back(what);
     counts_complete = false;
   }
 
-  std::function<void(std::uint64_t, const std::byte*)> counter(int value_ptr_offset) {
-    return [this, value_ptr_offset](std::uint64_t loc, const std::byte* p) { refs.node(loc, p, value_ptr_offset); };
+  std::function<void(std::uint64_t, const std::byte*)> counter(int value_ptr_offset, const char* what) {
+    return [this, value_ptr_offset, what](std::uint64_t loc, const std::byte* p) {
+      role(loc, what);
+      refs.node(loc, p, value_ptr_offset);
+    };
   }
 
+  std::set<std::pair<std::uint64_t, std::uint32_t>> seen_bitsets;
+
   void bitset(const std::string& name, std::uint32_t nr_bits, std::uint64_t root) {
+    // A bitset shared by several entries (forged metadata) is walked once; its references are
+    // counted by the nodes that hold them.
+    if (!seen_bitsets.emplace(root, nr_bits).second) return;
     ArrayRef a{name, kBitsetValueSize, bitset_words(nr_bits), {}};
-    const auto on_node = counter(0);
+    const auto on_node = counter(0, "a bitset btree node");
     try {
       collect_array_blocks(source, root, a, &report.warnings, nullptr, &on_node);
       arrays.push_back(std::move(a));
@@ -89,7 +111,8 @@ struct Checker {
     refs.inc(sb.writeset_tree_root);
     refs.inc(sb.era_array_root);
     try {
-      const auto on_node = counter(4);  // writeset value: {u32 nr_bits, u64 root}
+      // writeset value: {u32 nr_bits, u64 root}
+      const auto on_node = counter(4, "a writeset tree node");
       for (const auto& ws : read_writeset_tree(source, sb, &report.warnings, nullptr, &on_node)) {
         if (ws.nr_bits != sb.nr_blocks) {
           // Legal after a resize; readers clamp it.
@@ -102,7 +125,7 @@ struct Checker {
       error(prefix + e.what());
     }
     ArrayRef era{prefix + "era array", kEraArrayValueSize, sb.nr_blocks, {}};
-    const auto on_node = counter(0);
+    const auto on_node = counter(0, "an era array btree node");
     try {
       collect_array_blocks(source, sb.era_array_root, era, &report.warnings, nullptr, &on_node);
       arrays.push_back(std::move(era));
@@ -119,6 +142,10 @@ struct Checker {
   void scan() {
     // Array blocks: validate every one and check era values (their references were counted
     // with the btree leaves that hold them).
+    for (const auto& a : arrays) {
+      const char* what = a.value_size == kEraArrayValueSize ? "an era array block" : "a bitset array block";
+      for (const auto b : a.blocks) role(b, what);
+    }
     ArrayScanOptions scan_options;
     scan_options.threads = options.threads;
     std::mutex m;
@@ -155,11 +182,14 @@ struct Checker {
       error(e.what());
       return;
     }
+    // The space map's own blocks hold one reference each.
+    role(sm.index_block, "the space-map index");
+    for (const auto b : sm.bitmap_blocks) role(b, "a space-map bitmap");
+    for (const auto b : sm.ref_count_nodes) role(b, "a space-map ref-count node");
     if (!counts_complete) {
       report.warnings.push_back("space map: reference counts not compared, the walk was incomplete");
       return;
     }
-    // The space map's own blocks hold one reference each.
     RefCounter& r = refs;
     r.inc(sm.index_block);
     for (const auto b : sm.bitmap_blocks) r.inc(b);
@@ -212,12 +242,15 @@ CheckReport check_metadata(const MetadataSource& source, const CheckOptions& opt
   }
   if (options.superblock_only) return report;
 
-  const std::uint64_t sm_blocks = std::min<std::uint64_t>(live.space_map.nr_blocks, kMaxSpaceMapBlocks);
-  Checker c{source, options, report, RefCounter(sm_blocks), true, {}, {}};
+  const std::uint64_t sm_blocks = std::min<std::uint64_t>(
+      {live.space_map.nr_blocks, kMaxSpaceMapBlocks, source.nr_blocks()});
+  Checker c{source, options, report, RefCounter(sm_blocks), true, {}, {}, {}, {}};
   c.refs.inc(0);
+  c.role(0, "the superblock");
   c.trees(live, true);
   if (snap) {
     c.refs.inc(snap->location);
+    c.role(snap->location, "the snapshot superblock");
     c.trees(*snap, false);
   } else if (live.metadata_snap != 0) {
     c.counts_complete = false;

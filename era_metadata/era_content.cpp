@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
+#include <utility>
 
 #include "era_metadata/array.hpp"
 #include "era_metadata/array_scan.hpp"
@@ -71,8 +73,15 @@ EraContent read_era_content(const MetadataSource& source, const EraContentOption
     if (!options.repair) throw;
     out.warnings.push_back(std::string("repair: skipped the writeset tree: ") + e.what());
   }
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::size_t> seen;  // (root, nr_bits) -> index
   for (const auto& e : entries) {
     WritesetBits ws{e.era, e.nr_bits, {}};
+    // Forged metadata may point many eras at one bitset: read it once.
+    if (auto it = seen.find({e.bitset_root, e.nr_bits}); it != seen.end()) {
+      ws.bits = out.writesets[it->second].bits;
+      out.writesets.push_back(std::move(ws));
+      continue;
+    }
     try {
       read_bitset(source, ws, e.bitset_root, "writeset of era " + std::to_string(e.era), options, out.warnings);
     } catch (const MetadataError& err) {
@@ -80,6 +89,7 @@ EraContent read_era_content(const MetadataSource& source, const EraContentOption
       out.warnings.push_back(std::string("repair: skipped: ") + err.what());
       continue;
     }
+    seen[{e.bitset_root, e.nr_bits}] = out.writesets.size();
     out.writesets.push_back(std::move(ws));
   }
   if (options.include_current_writeset && !options.metadata_snapshot && sb.current_writeset_root != 0) {
@@ -120,8 +130,9 @@ EraContent read_era_content(const MetadataSource& source, const EraContentOption
 }
 
 std::vector<std::uint32_t> logical_eras(const EraContent& content) {
+  // Sized by the era array actually read (empty if repair had to skip it), never by the
+  // superblock's nr_blocks alone, which damaged metadata may make huge.
   std::vector<std::uint32_t> eras = content.era_array;
-  eras.resize(content.superblock.nr_blocks, 0);
   auto apply = [&](const WritesetBits& ws) {
     const std::uint64_t limit = std::min<std::uint64_t>(ws.bits.size(), eras.size());
     const auto words = ws.bits.words();

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -177,16 +179,76 @@ bool attr_bool(const Tag& t, std::string_view key) {
                               "\" is not true or false");
 }
 
-void set_bit(WritesetModel& ws, std::uint64_t b) { ws.words[b / 64] |= std::uint64_t{1} << (b % 64); }
+// Zero-initialised array of `size` elements that allocates N-element chunks on first write, so
+// a sparse document claiming 2^32 blocks costs memory only for what it lists.
+template <typename T, std::size_t N>
+class ChunkedArray {
+ public:
+  explicit ChunkedArray(std::uint64_t size) : chunks_((size + N - 1) / N) {}
+  T& at(std::uint64_t i) {
+    auto& c = chunks_[i / N];
+    if (!c) c = std::make_unique<std::array<T, N>>();  // value-initialised: zeros
+    return (*c)[i % N];
+  }
+  void copy(std::uint64_t first, T* out, std::size_t count) const {
+    while (count > 0) {
+      const std::size_t off = first % N;
+      const std::size_t n = std::min(count, N - off);
+      const auto* c = first / N < chunks_.size() ? chunks_[first / N].get() : nullptr;
+      if (c) {
+        std::memcpy(out, c->data() + off, n * sizeof(T));
+      } else {
+        std::fill_n(out, n, T{});
+      }
+      out += n;
+      first += n;
+      count -= n;
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<std::array<T, N>>> chunks_;
+};
+
+using BitWords = ChunkedArray<std::uint64_t, 509>;  // one bitset array block per chunk
+using EraValues = ChunkedArray<std::uint32_t, 1018>;  // one era array block per chunk
+
+// Sets bits [b, b + len), a word at a time.
+void set_bits(BitWords& w, std::uint64_t b, std::uint64_t len) {
+  const std::uint64_t end = b + len;
+  while (b < end) {
+    const std::uint64_t in_word = std::min<std::uint64_t>(64 - b % 64, end - b);
+    const std::uint64_t mask = in_word == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << in_word) - 1) << (b % 64);
+    w.at(b / 64) |= mask;
+    b += in_word;
+  }
+}
 
 }  // namespace
 
-EraModel parse_era_xml(std::istream& in) {
+EraModel parse_era_xml(std::istream& in, std::uint64_t max_metadata_blocks) {
   TagReader r(in);
+  // Array blocks the declared sizes need so far (a lower bound of the metadata size).
+  std::uint64_t needed = 0;
+  const auto need = [&](const Tag& t, std::uint64_t blocks) {
+    needed += blocks;
+    if (needed > max_metadata_blocks) {
+      throw XmlTooLargeError("line " + std::to_string(t.line) + ": the metadata needs more than " +
+                             std::to_string(max_metadata_blocks) + " blocks");
+    }
+  };
   EraModel m;
-  std::vector<std::uint32_t> eras;
+  std::shared_ptr<EraValues> eras;
   enum class Where { kTop, kSuperblock, kWriteset, kEraArray, kDone } where = Where::kTop;
   WritesetModel ws;
+  std::shared_ptr<BitWords> bits;
+  const auto finish_writeset = [&] {
+    ws.fill = [b = std::move(bits)](std::uint64_t first, std::uint64_t* out, std::size_t count) {
+      b->copy(first, out, count);
+    };
+    m.writesets.push_back(std::move(ws));
+    ws = {};
+  };
 
   while (auto t = r.next()) {
     const std::string& n = t->name;
@@ -201,8 +263,7 @@ EraModel parse_era_xml(std::istream& in) {
       if (n == "superblock" && where == Where::kSuperblock) {
         where = Where::kDone;
       } else if (n == "writeset" && where == Where::kWriteset) {
-        m.writesets.push_back(std::move(ws));
-        ws = {};
+        finish_writeset();
         where = Where::kSuperblock;
       } else if (n == "era_array" && where == Where::kEraArray) {
         where = Where::kSuperblock;
@@ -217,17 +278,18 @@ EraModel parse_era_xml(std::istream& in) {
       m.data_block_size = attr_u32(*t, "block_size");
       m.nr_blocks = attr_u32(*t, "nr_blocks");
       m.current_era = attr_u32(*t, "current_era");
-      eras.assign(m.nr_blocks, 0);
+      need(*t, (std::uint64_t{m.nr_blocks} + 1017) / 1018);
+      eras = std::make_shared<EraValues>(m.nr_blocks);
       where = t->self_closing ? Where::kDone : Where::kSuperblock;
     } else if (n == "writeset") {
       if (where != Where::kSuperblock) unexpected();
       ws = {};
       ws.era = attr_u32(*t, "era");
       ws.nr_bits = attr_u32(*t, "nr_bits");
-      ws.words.assign((std::uint64_t{ws.nr_bits} + 63) / 64, 0);
+      need(*t, (std::uint64_t{ws.nr_bits} + 64 * 509 - 1) / (64 * 509));
+      bits = std::make_shared<BitWords>((std::uint64_t{ws.nr_bits} + 63) / 64);
       if (t->self_closing) {
-        m.writesets.push_back(std::move(ws));
-        ws = {};
+        finish_writeset();
       } else {
         where = Where::kWriteset;
       }
@@ -239,7 +301,7 @@ EraModel parse_era_xml(std::istream& in) {
         TagReader::fail(t->line, "bitset index out of bounds (" + std::to_string(b) +
                                      " >= " + std::to_string(ws.nr_bits) + ")");
       }
-      if (v) set_bit(ws, b);
+      if (v) set_bits(*bits, b, 1);
     } else if (n == "marked") {
       if (where != Where::kWriteset || !t->self_closing) unexpected();
       const std::uint64_t b = attr_u64(*t, "block_begin", UINT32_MAX);
@@ -249,7 +311,7 @@ EraModel parse_era_xml(std::istream& in) {
                                      std::to_string(len) + " > " + std::to_string(ws.nr_bits) +
                                      ")");
       }
-      for (std::uint64_t i = b; i < b + len; ++i) set_bit(ws, i);
+      set_bits(*bits, b, len);
     } else if (n == "era_array") {
       if (where != Where::kSuperblock) unexpected();
       if (!t->self_closing) where = Where::kEraArray;
@@ -261,7 +323,7 @@ EraModel parse_era_xml(std::istream& in) {
         TagReader::fail(t->line, "array_block index out of bounds (" + std::to_string(b) +
                                      " >= " + std::to_string(m.nr_blocks) + ")");
       }
-      eras[b] = e;
+      eras->at(b) = e;
     }
   }
   if (where == Where::kTop) throw XmlError("no <superblock> in the XML");
@@ -276,7 +338,9 @@ EraModel parse_era_xml(std::istream& in) {
     unique.push_back(std::move(w));
   }
   m.writesets = std::move(unique);
-  m.era_array = era_array_from(std::move(eras));
+  m.era_array = [e = std::move(eras)](std::uint64_t first, std::uint32_t* out, std::size_t count) {
+    e->copy(first, out, count);
+  };
   return m;
 }
 

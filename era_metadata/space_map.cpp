@@ -50,7 +50,10 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
   out.index_block = root.bitmap_root;
   alignas(kBlockSize) std::array<std::byte, kBlockSize> index;
   read_checked(source, root.bitmap_root, BlockKind::kSpaceMapIndex, "space-map index", index.data());
-  out.counts.assign(root.nr_blocks, 0);
+  // Entries past the device's end cannot be referenced by anything we can read: not kept.
+  const bool truncated = root.nr_blocks > source.nr_blocks();
+  const std::uint64_t covered = std::min<std::uint64_t>(root.nr_blocks, source.nr_blocks());
+  out.counts.assign(covered, 0);
   const std::uint64_t nr_bitmaps = (root.nr_blocks + kEntriesPerBitmapBlock - 1) / kEntriesPerBitmapBlock;
   std::vector<std::uint64_t> overflow;  // blocks whose 2-bit value is 3
   alignas(kBlockSize) std::array<std::byte, kBlockSize> bm;
@@ -61,7 +64,7 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
     out.bitmap_blocks.push_back(loc);
     read_checked(source, loc, BlockKind::kSpaceMapBitmap, "space-map bitmap #" + std::to_string(i), bm.data());
     const std::uint64_t first = i * kEntriesPerBitmapBlock;
-    const std::uint64_t end = std::min<std::uint64_t>(root.nr_blocks, first + kEntriesPerBitmapBlock);
+    const std::uint64_t end = std::min<std::uint64_t>(covered, first + kEntriesPerBitmapBlock);
     std::uint32_t free_found = 0;
     for (std::uint64_t b = first; b < end; ++b) {
       const std::uint64_t j = b - first;
@@ -75,7 +78,7 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
     // The kernel counts the free entries of the whole bitmap block, the 0.9 tools only those
     // below nr_blocks: accept either.
     const std::uint64_t beyond = kEntriesPerBitmapBlock - (end - first);
-    if (warnings && free_found != nr_free && free_found + beyond != nr_free) {
+    if (warnings && !truncated && free_found != nr_free && free_found + beyond != nr_free) {
       warnings->push_back("space-map index entry " + std::to_string(i) + ": nr_free " + std::to_string(nr_free) +
                           ", but bitmap block " + std::to_string(loc) + " has " + std::to_string(free_found) + " free");
     }
@@ -87,7 +90,8 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
   });
   std::size_t k = 0;
   for (const auto& [block, count] : exact) {
-    if (block >= root.nr_blocks || out.counts[block] != 3) {
+    if (block >= covered) continue;
+    if (out.counts[block] != 3) {
       if (warnings) warnings->push_back("space-map ref-count tree: entry for block " + std::to_string(block) +
                                         " whose bitmap count is not 3");
       continue;
@@ -107,7 +111,7 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
   }
   std::uint64_t allocated = 0;
   for (const auto c : out.counts) allocated += c != 0;
-  if (warnings && allocated != root.nr_allocated) {
+  if (warnings && !truncated && allocated != root.nr_allocated) {
     warnings->push_back("space map: nr_allocated " + std::to_string(root.nr_allocated) + ", but " +
                         std::to_string(allocated) + " blocks have a non-zero count");
   }

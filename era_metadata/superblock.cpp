@@ -106,8 +106,18 @@ Superblock read_superblock(const MetadataSource& source, std::uint64_t location)
 }
 
 Superblock read_chosen_superblock(const MetadataSource& source, bool snapshot) {
-  Superblock live = read_superblock(source, 0);
-  if (!snapshot) return live;
+  if (!snapshot) return read_superblock(source, 0);
+  // With a snapshot the device is live: the kernel may be rewriting block 0 while we read it,
+  // so a torn read (bad checksum) is retried a few times before it counts as damage.
+  Superblock live;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      live = read_superblock(source, 0);
+      break;
+    } catch (const MetadataError&) {
+      if (attempt >= 4) throw;
+    }
+  }
   if (live.metadata_snap == 0) {
     throw MetadataError("superblock: no metadata snapshot is held (metadata_snap is 0)");
   }

@@ -110,7 +110,7 @@ Layout plan_layout(const EraModel& m, std::uint64_t device_blocks) {
 
 void validate_model(const EraModel& m) {
   const auto check_ws = [](const WritesetModel& ws, const char* what) {
-    if (ws.words.size() != div_up(ws.nr_bits, 64)) {
+    if (!ws.fill && ws.words.size() != div_up(ws.nr_bits, 64)) {
       throw WriterError(std::string(what) + " era " + std::to_string(ws.era) + ": " +
                         std::to_string(ws.words.size()) + " words for nr_bits " +
                         std::to_string(ws.nr_bits));
@@ -227,10 +227,12 @@ void emit_array(BlockEmitter& out, const ArrayPlan& a, FillFn fill) {
 }
 
 void emit_bitset(BlockEmitter& out, const ArrayPlan& a, const WritesetModel& ws) {
+  std::array<std::uint64_t, kBitsetWordsPerBlock> words{};
   emit_array(out, a, [&](std::uint64_t first, std::byte* dst, std::uint32_t cnt) {
+    if (ws.fill) ws.fill(first, words.data(), cnt);
     for (std::uint32_t i = 0; i < cnt; ++i) {
       const std::uint64_t w = first + i;
-      std::uint64_t v = ws.words[w];
+      std::uint64_t v = ws.fill ? words[i] : ws.words[w];
       const std::uint64_t valid = ws.nr_bits - w * 64;  // bits of this word below nr_bits
       if (valid < 64) v &= (std::uint64_t{1} << valid) - 1;
       store_le64(dst + 8 * i, v);

@@ -12,6 +12,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace era_metadata {
@@ -42,12 +43,18 @@ class MemoryMetadataSink final : public MetadataSink {
   std::vector<std::byte> image_;
 };
 
-// One writeset: bit b (LSB first in words[b / 64]) set = data block b written in `era`.
-// words.size() must be ceil(nr_bits / 64); bits at nr_bits and above are ignored.
+// Fills out[0..count) with bitset words [first, first + count); called once per bitset array
+// block (509 words), in ascending order.
+using WordFill = std::function<void(std::uint64_t first, std::uint64_t* out, std::size_t count)>;
+
+// One writeset: bit b (LSB first in word b / 64) set = data block b written in `era`.
+// The words come from `fill` when set, else from `words`, whose size must then be
+// ceil(nr_bits / 64). Bits at nr_bits and above are ignored.
 struct WritesetModel {
   std::uint32_t era = 0;
   std::uint32_t nr_bits = 0;
   std::vector<std::uint64_t> words;
+  WordFill fill;
 };
 
 // Fills out[0..count) with era_array[first .. first + count); called once per array block, in

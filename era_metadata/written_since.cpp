@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
+#include <utility>
 
 #include "era_metadata/array.hpp"
 #include "era_metadata/array_scan.hpp"
@@ -71,7 +73,6 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
   out.current_era = sb.current_era;
   out.superblock_location = sb.location;
   out.warnings = sb.warnings;
-  out.blocks = BlockBitmap(sb.nr_blocks);
   const std::uint32_t n = options.since_era;
 
   // arrays[0] is the era array; the rest are bitsets, with clamp[i] their number of usable bits.
@@ -80,8 +81,14 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
   arrays.push_back({"era array", kEraArrayValueSize, sb.nr_blocks, {}});
   clamp.push_back(0);
   collect_array_blocks(source, sb.era_array_root, arrays[0], &out.warnings);
+  // Allocated only now that the era array proved to hold nr_blocks entries: a forged nr_blocks
+  // cannot make us allocate more than the device's size justifies.
+  out.blocks = BlockBitmap(sb.nr_blocks);
 
+  std::set<std::pair<std::uint64_t, std::uint32_t>> seen;  // (root, nr_bits) already added
   auto add_bitset = [&](std::string name, std::uint32_t nr_bits, std::uint64_t root) {
+    // Real metadata never shares a bitset between eras; forged metadata could, many times over.
+    if (!seen.emplace(root, nr_bits).second) return;
     ArrayRef a{std::move(name), kBitsetValueSize, bitset_words(nr_bits), {}};
     collect_array_blocks(source, root, a, &out.warnings);
     arrays.push_back(std::move(a));

@@ -20,7 +20,7 @@ struct WrittenSinceOptions {
   // Offline metadata only (ignored for a snapshot, whose current writeset is stale): also count
   // the live superblock's current writeset as era current_era (after a crash it holds writes).
   bool include_current_writeset = false;
-  unsigned threads = 0;  // 0: hardware_concurrency
+  unsigned threads = 0;  // 0: max(4, hardware_concurrency), so O_DIRECT reads overlap
 };
 
 struct WrittenSet {

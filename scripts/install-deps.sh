@@ -10,3 +10,6 @@ apt-get install -y -qq --no-install-recommends \
   libmount-dev libblkid-dev nlohmann-json3-dev catch2 \
   thin-provisioning-tools e2fsprogs util-linux fio xxhash \
   qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 >/dev/null
+# libFuzzer and the sanitizer runtimes for clang (only "Recommended" by clang, so not pulled in
+# with --no-install-recommends): needed by tests/fuzz/run.sh.
+apt-get install -y -qq --no-install-recommends libclang-rt-14-dev >/dev/null

@@ -31,6 +31,7 @@ po::options_description copy_options(CopyArgs& a) {
       "FILE holds era_invalidate XML or lines 'BEGIN END' (END exclusive) in --block-size units.\n"
       "Exit status: 0 copied (and equal with --verify), 1 error, 2 usage, 3 verify found "
       "differences.\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "show this help")
       ("from", po::value(&a.from)->required(), "source device or file")
@@ -45,6 +46,7 @@ po::options_description copy_options(CopyArgs& a) {
       ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
       ("json", po::bool_switch(&a.json), "print one JSON summary on stdout")
       ("yes,y", po::bool_switch(&a.yes), "do not ask before overwriting a block device");
+  // clang-format on
   return desc;
 }
 
@@ -137,10 +139,11 @@ int run_copy(int argc, char** argv) {
     if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
     std::cout << j.dump() << std::endl;
   } else {
-    std::printf("Copied %s (%llu I/O extents) from %s to %s in %.2f s (%.1f MB/s; %s, %u threads)\n",
-                ui::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
-                a.from.c_str(), a.to.c_str(), r.seconds,
-                megabytes_per_second(r.bytes, r.seconds), r.engine.c_str(), r.threads);
+    std::printf(
+        "Copied %s (%llu I/O extents) from %s to %s in %.2f s (%.1f MB/s; %s, %u threads)\n",
+        ui::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
+        a.from.c_str(), a.to.c_str(), r.seconds, megabytes_per_second(r.bytes, r.seconds),
+        r.engine.c_str(), r.threads);
     if (r.verify && equal) {
       std::printf("Verified: %s compared, equal\n",
                   ui::format_bytes(r.verify->bytes_compared).c_str());

@@ -13,6 +13,7 @@
 #include "era_metadata/format.hpp"
 #include "era_metadata/writer.hpp"
 #include "src/commands/commands.hpp"
+#include "src/era_tools/era_tool_cli.hpp"
 #include "src/era_tools/file_sink.hpp"
 
 namespace schelk {
@@ -64,7 +65,7 @@ int run_era_restore(int argc, char** argv) {
       case 'q':
         break;  // we print no progress either way
       case 'V':
-        std::printf("%s\n", SCHELK_VERSION);
+        std::printf("%s\n", era_tools::version_string().c_str());
         return 0;
       default:
         usage(stderr, name);
@@ -102,6 +103,8 @@ int run_era_restore(int argc, char** argv) {
       return 1;
     }
 
+    FileSink sink(output);  // opens only; nothing is written before the model is complete
+    const std::uint64_t device_blocks = sink.size_bytes() / era_metadata::kBlockSize;
     std::ifstream in(input, std::ios::binary);
     if (!in) {
       std::fprintf(stderr, "Couldn't open %s\n", input.c_str());
@@ -109,7 +112,10 @@ int run_era_restore(int argc, char** argv) {
     }
     era_metadata::EraModel model;
     try {
-      model = era_metadata::parse_era_xml(in);
+      model = era_metadata::parse_era_xml(in, device_blocks);
+    } catch (const era_metadata::XmlTooLargeError&) {
+      std::fprintf(stderr, "Output file too small.\n%s", kOutputHint);
+      return 1;
     } catch (const era_metadata::XmlError& e) {
       std::fprintf(stderr, "%s: %s\n", input.c_str(), e.what());
       return 1;
@@ -118,9 +124,6 @@ int run_era_restore(int argc, char** argv) {
       std::fprintf(stderr, "read error on %s\n", input.c_str());
       return 1;
     }
-
-    FileSink sink(output);
-    const std::uint64_t device_blocks = sink.size_bytes() / era_metadata::kBlockSize;
     if (device_blocks < era_metadata::metadata_blocks_needed(model)) {
       std::fprintf(stderr, "Output file too small.\n%s", kOutputHint);
       return 1;

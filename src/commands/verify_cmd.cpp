@@ -24,6 +24,7 @@ int run_verify(int argc, char** argv) {
       "Usage: schelk verify --a X --b Y [--blocks FILE|-] [options]\n"
       "Compares X and Y (whole, or the listed blocks) and lists the differing block ranges.\n"
       "Exit status: 0 equal, 3 different, 1 error, 2 usage.\nOptions");
+  // clang-format off
   desc.add_options()
       ("help,h", "show this help")
       ("a", po::value(&a_path)->required(), "first device or file")
@@ -36,6 +37,7 @@ int run_verify(int argc, char** argv) {
       ("io-size", po::value(&io_size)->default_value(0), "maximum bytes per read (0: 1 MiB)")
       ("engine", po::value(&engine)->default_value("auto"), "auto, io_uring or sync")
       ("json", po::bool_switch(&json), "print one JSON summary on stdout");
+  // clang-format on
   po::variables_map vm;
   copier::CopyOptions options;
   try {
@@ -98,8 +100,7 @@ int run_verify(int argc, char** argv) {
                 megabytes_per_second(v.bytes_compared, v.seconds), v.engine.c_str(), v.threads,
                 equal ? "equal" : "equal up to the smaller size, but the sizes differ");
   } else {
-    std::printf("%s compared in %.2f s: ", ui::format_bytes(v.bytes_compared).c_str(),
-                v.seconds);
+    std::printf("%s compared in %.2f s: ", ui::format_bytes(v.bytes_compared).c_str(), v.seconds);
     print_mismatches(v, block_size);
   }
   return equal ? kExitOk : kExitDiffer;

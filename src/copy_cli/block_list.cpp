@@ -201,9 +201,8 @@ std::vector<copier::Extent> to_extents(const std::vector<BlockRange>& ranges,
   out.reserve(ranges.size());
   for (const auto& r : ranges) {
     if (r.end > UINT64_MAX / block_size) {
-      throw BlockListError("block range " + std::to_string(r.begin) + ".." +
-                           std::to_string(r.end) + " is too large for block size " +
-                           std::to_string(block_size));
+      throw BlockListError("block range " + std::to_string(r.begin) + ".." + std::to_string(r.end) +
+                           " is too large for block size " + std::to_string(block_size));
     }
     out.push_back({r.begin * block_size, (r.end - r.begin) * block_size});
   }

@@ -41,8 +41,8 @@ std::string format_progress(const std::string& label, std::uint64_t done, std::u
                             double elapsed_seconds) {
   std::string line = label + ": " + format_bytes(done) + " / " + format_bytes(total);
   char buf[64];
-  const double percent = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total)
-                               : 100.0;
+  const double percent =
+      total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
   std::snprintf(buf, sizeof buf, " (%.1f%%)", percent);
   line += buf;
   if (elapsed_seconds > 0 && done > 0) {

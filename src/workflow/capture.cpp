@@ -5,6 +5,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "src/workflow/test_hook.hpp"
+
 namespace schelk {
 
 const char* operation_name(Operation op) {
@@ -61,6 +63,7 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   if (ctx.mounter().is_mounted(st.mount_point)) {
     out << "Unmounting " << st.mount_point << "..." << std::endl;
     ctx.mounter().unmount(st.mount_point, kill);
+    test_stop_point("after-unmount");
   } else {
     out << "Mountpoint " << st.mount_point << " not actually mounted, skipping unmount..."
         << std::endl;
@@ -77,6 +80,7 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   dm.message(st.dm_era_name, "take_metadata_snap");
   WrittenBlocks written;
   try {
+    test_stop_point("after-take-snap");
     const auto held = dm.status(st.dm_era_name);
     if (!held.snapshot_block) {
       throw std::runtime_error("dm-era device '" + st.dm_era_name +
@@ -101,6 +105,7 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
     j.ranges = std::move(written.ranges);
     save_journal(state_path, j);
     journal = std::move(j);
+    test_stop_point("after-journal");
   } catch (...) {
     try {
       dm.message(st.dm_era_name, "drop_metadata_snap");
@@ -110,8 +115,10 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
     throw;
   }
   dm.message(st.dm_era_name, "drop_metadata_snap");
+  test_stop_point("after-drop");
   out << "Removing dm-era device '" << st.dm_era_name << "'..." << std::endl;
   dm.remove(st.dm_era_name);
+  test_stop_point("after-remove");
   return *journal;
 }
 

@@ -4,6 +4,7 @@
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
@@ -24,14 +25,21 @@ void recover_locked(Context& ctx, const RecoverOptions& opts) {
     out << "Restoring " << blocks << " blocks from " << st.virgin << " to " << st.scratch << "..."
         << std::endl;
     const uint64_t size = ctx.seams().device_size(st.scratch);
-    report = ctx.seams().copy(
-        {st.virgin, st.scratch, ranges_to_extents(j.ranges, st.granularity, size), opts.verify,
-         true});
+    auto extents = ranges_to_extents(j.ranges, st.granularity, size);
+    if (test_stop_requested("mid-copy") && extents.size() > 1) {
+      // Copy half, stop, so a crash test sees scratch partly restored.
+      std::vector<ByteExtent> first(extents.begin(), extents.begin() + extents.size() / 2);
+      ctx.seams().copy({st.virgin, st.scratch, first, false, false});
+      test_stop_point("mid-copy");
+    }
+    report = ctx.seams().copy({st.virgin, st.scratch, std::move(extents), opts.verify, true});
     check_verified(report, st.virgin, st.scratch);
   }
+  test_stop_point("after-copy");
   st.is_mounted = false;
   st.current_era.reset();
   ctx.save(st);
+  test_stop_point("after-save");
   remove_journal(ctx.options().state_path);
   record_scratch_untouched(ctx, st);
   if (blocks == 0) {

@@ -9,11 +9,11 @@
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>

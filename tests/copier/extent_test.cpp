@@ -6,15 +6,18 @@
 using copier::Extent;
 
 TEST_CASE("merge_extents sorts, merges touching and overlapping, drops empty") {
-  const auto out = copier::merge_extents({{100, 10}, {0, 10}, {10, 5}, {50, 0}, {105, 20}, {200, 1}});
+  const auto out =
+      copier::merge_extents({{100, 10}, {0, 10}, {10, 5}, {50, 0}, {105, 20}, {200, 1}});
   REQUIRE(out == std::vector<Extent>{{0, 15}, {100, 25}, {200, 1}});
 }
 
 TEST_CASE("plan_extents widens to the alignment, merges, then splits at max_io") {
   // 4097..4099 widens to [4096, 8192) and touches [0, 4096).
   const auto out = copier::plan_extents({{4097, 2}, {0, 4096}, {20000, 30000}}, 4096, 8192);
-  REQUIRE(out == std::vector<Extent>{{0, 8192}, {16384, 8192}, {24576, 8192}, {32768, 8192},
-                                      {40960, 8192}, {49152, 4096}});
+  REQUIRE(
+      out ==
+      std::vector<Extent>{
+          {0, 8192}, {16384, 8192}, {24576, 8192}, {32768, 8192}, {40960, 8192}, {49152, 4096}});
   REQUIRE(copier::total_bytes(out) == 8192 * 5 + 4096);
 }
 

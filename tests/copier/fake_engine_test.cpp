@@ -1,8 +1,7 @@
 // The copy/compare state machine driven by the scriptable fake engine: exact submit/complete
 // sequences, short transfers, EAGAIN, EIO and end of device at chosen offsets, draining, progress.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "copier/completion.hpp"
 #include "copier/copier_test_support.hpp"
@@ -53,11 +52,11 @@ TEST_CASE("fake engine: plain copy submits read then write per extent, in order"
   const auto result = copier::copy_extents(rig.src, rig.dst, {{0, 8192}}, rig.options);
   REQUIRE(result.bytes == 8192);
   REQUIRE(result.engine == "fake");
-  REQUIRE(rig.world.log == std::vector<std::string>{
-                               "submit R f0 @0+4096 #0", "complete #0 4096",
-                               "submit W f1 @0+4096 #0", "complete #0 4096",
-                               "submit R f0 @4096+4096 #0", "complete #0 4096",
-                               "submit W f1 @4096+4096 #0", "complete #0 4096"});
+  REQUIRE(rig.world.log == std::vector<std::string>{"submit R f0 @0+4096 #0", "complete #0 4096",
+                                                    "submit W f1 @0+4096 #0", "complete #0 4096",
+                                                    "submit R f0 @4096+4096 #0", "complete #0 4096",
+                                                    "submit W f1 @4096+4096 #0",
+                                                    "complete #0 4096"});
   REQUIRE(rig.dst_block_has(1, 0));
   REQUIRE(rig.dst_block_has(1, 1));
   REQUIRE(rig.dst_block_has(2, 2));
@@ -69,11 +68,11 @@ TEST_CASE("fake engine: a short read resubmits exactly the rest") {
   rig.world.faults.push_back({IoOp::kWrite, 1, 0, 3000});
   const auto result = copier::copy_extents(rig.src, rig.dst, {{0, 4096}}, rig.options);
   REQUIRE(result.bytes == 4096);
-  REQUIRE(rig.world.log == std::vector<std::string>{
-                               "submit R f0 @0+4096 #0", "complete #0 1000",
-                               "submit R f0 @1000+3096 #0", "complete #0 3096",
-                               "submit W f1 @0+4096 #0", "complete #0 3000",
-                               "submit W f1 @3000+1096 #0", "complete #0 1096"});
+  REQUIRE(rig.world.log == std::vector<std::string>{"submit R f0 @0+4096 #0", "complete #0 1000",
+                                                    "submit R f0 @1000+3096 #0", "complete #0 3096",
+                                                    "submit W f1 @0+4096 #0", "complete #0 3000",
+                                                    "submit W f1 @3000+1096 #0",
+                                                    "complete #0 1096"});
   REQUIRE(rig.dst_block_has(1, 0));
 }
 
@@ -83,12 +82,11 @@ TEST_CASE("fake engine: EAGAIN and EINTR are retried") {
   rig.world.faults.push_back({IoOp::kRead, 0, 0, -EINTR, 1});
   const auto result = copier::copy_extents(rig.src, rig.dst, {{0, 4096}}, rig.options);
   REQUIRE(result.bytes == 4096);
-  REQUIRE(rig.world.log == std::vector<std::string>{
-                               "submit R f0 @0+4096 #0", "complete #0 -4",
-                               "submit R f0 @0+4096 #0", "complete #0 4096",
-                               "submit W f1 @0+4096 #0", "complete #0 -11",
-                               "submit W f1 @0+4096 #0", "complete #0 -11",
-                               "submit W f1 @0+4096 #0", "complete #0 4096"});
+  REQUIRE(rig.world.log == std::vector<std::string>{"submit R f0 @0+4096 #0", "complete #0 -4",
+                                                    "submit R f0 @0+4096 #0", "complete #0 4096",
+                                                    "submit W f1 @0+4096 #0", "complete #0 -11",
+                                                    "submit W f1 @0+4096 #0", "complete #0 -11",
+                                                    "submit W f1 @0+4096 #0", "complete #0 4096"});
   REQUIRE(rig.dst_block_has(1, 0));
 }
 
@@ -153,8 +151,8 @@ TEST_CASE("fake engine: several threads and slots copy exactly the extents") {
   rig.options.max_io_bytes = 3 * 4096;
   rig.world.faults.push_back({IoOp::kRead, 0, 10 * 4096, 4096});
   rig.world.faults.push_back({IoOp::kWrite, 1, 30 * 4096, -EAGAIN, 3});
-  const std::vector<Extent> extents = {{0, 4096}, {8 * 4096, 9 * 4096}, {30 * 4096, 20 * 4096},
-                                       {63 * 4096, 4096}};
+  const std::vector<Extent> extents = {
+      {0, 4096}, {8 * 4096, 9 * 4096}, {30 * 4096, 20 * 4096}, {63 * 4096, 4096}};
   const auto result = copier::copy_extents(rig.src, rig.dst, extents, rig.options);
   REQUIRE(result.bytes == 31 * 4096);
   for (std::uint64_t b = 0; b < 64; ++b) {

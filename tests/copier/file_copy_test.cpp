@@ -2,7 +2,6 @@
 // block carries its source's stamp, untouched blocks stay untouched; verify catches one flipped
 // byte anywhere; unsafe requests are refused before any write.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "copier/copier_test_support.hpp"
@@ -178,4 +177,38 @@ TEST_CASE("open_device names the path it cannot open") {
                       Catch::Contains("/nonexistent/schelk"));
   REQUIRE_THROWS_WITH(copier::open_device("/dev/null", copier::Access::kRead, false),
                       Catch::Contains("neither a block device nor a regular file"));
+}
+
+TEST_CASE("io_uring engine: fixed files and fixed buffers move the right bytes") {
+  if (!copier::uring_available()) {
+    WARN("io_uring unavailable here: skipped");
+    return;
+  }
+  TempFile a_file(kSize, 1), b_file(kSize, 2);
+  const auto a = copier::open_device(a_file.path(), copier::Access::kRead, false);
+  const auto b = copier::open_device(b_file.path(), copier::Access::kWrite, false);
+  void* mem = std::aligned_alloc(4096, 2 * 8192);
+  auto* buf = static_cast<std::byte*>(mem);
+  copier::EngineSetup setup;
+  setup.fds = {a.fd(), b.fd()};
+  setup.buffers = {{buf, 8192}, {buf + 8192, 8192}};
+  setup.depth = 2;
+  {
+    copier::UringEngine engine(setup);
+    REQUIRE(engine.fixed_buffers());
+    std::vector<copier::Completion> done;
+    engine.submit({copier::IoOp::kRead, 0, 5 * 4096, buf + 8192, 8192, 1, 7});
+    while (done.empty()) engine.wait(done);
+    REQUIRE(done == std::vector<copier::Completion>{{7, 8192}});
+    REQUIRE(copier_test::has_stamp(buf + 8192, 1, 5));
+    REQUIRE(copier_test::has_stamp(buf + 12288, 1, 6));
+    done.clear();
+    engine.submit({copier::IoOp::kWrite, 1, 100 * 4096, buf + 8192, 4096, 1, 9});
+    while (done.empty()) engine.wait(done);
+    REQUIRE(done == std::vector<copier::Completion>{{9, 4096}});
+  }
+  std::free(mem);
+  const auto data = b_file.read_all();
+  REQUIRE(copier_test::has_stamp(data.data() + 100 * 4096, 1, 5));
+  REQUIRE(copier_test::has_stamp(data.data() + 101 * 4096, 2, 101));
 }

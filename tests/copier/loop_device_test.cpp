@@ -1,11 +1,10 @@
 // Real block devices: loop devices over temporary files, when running as root (skipped cleanly
 // otherwise). Exclusive opens, same-device refusal by device number, block-exact copies.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 
 #include "copier/copier_test_support.hpp"
 #include "copier/copy.hpp"

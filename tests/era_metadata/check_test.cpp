@@ -113,3 +113,19 @@ TEST_CASE("check rejects every corrupt fixture except the harmless flags one") {
     if (i == 20) CHECK(has(r.warnings, "unknown flags 2"));
   }
 }
+
+TEST_CASE("check reports a block used as two different structures") {
+  era_test::ImageSpec spec;
+  spec.nr_blocks = 1018 * 2;  // 2 era-array blocks
+  spec.current_era = 4;
+  spec.writesets = {{3, 509 * 64 * 2, {5}}};  // 2 bitset blocks: the same tree shape
+  auto img = MetadataBuilder::build(spec);
+  const auto layout = MetadataBuilder::last_layout();
+  // Point the writeset's bitset root at the era array's btree.
+  MetadataBuilder::patch(img, layout.writeset_tree_root, 32 + 8 * 201 + 4, layout.era_array_root, 8);
+  MemoryMetadataSource src(std::move(img));
+  const CheckReport r = check_metadata(src, {});
+  CHECK_FALSE(r.ok());
+  CHECK(has(r.errors, "block " + std::to_string(layout.era_array_root) +
+                          " is used as a bitset btree node and as an era array btree node"));
+}

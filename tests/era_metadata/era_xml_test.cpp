@@ -23,6 +23,16 @@ std::vector<std::uint32_t> eras_of(const EraModel& m) {
   return v;
 }
 
+std::vector<std::uint64_t> words_of(const WritesetModel& w) {
+  std::vector<std::uint64_t> v((std::uint64_t{w.nr_bits} + 63) / 64);
+  if (w.fill) {
+    w.fill(0, v.data(), v.size());
+  } else {
+    v = w.words;
+  }
+  return v;
+}
+
 std::string error_of(const std::string& xml) {
   try {
     (void)parse(xml);
@@ -57,8 +67,8 @@ TEST_CASE("era_xml: sparse 0.9 input with uuid, unsorted writesets and unlisted 
   REQUIRE(m.writesets.size() == 2);
   CHECK(m.writesets[0].era == 2);
   CHECK(m.writesets[0].nr_bits == 70);
-  CHECK(m.writesets[0].words == std::vector<std::uint64_t>{0, 1ull << 5});
-  CHECK(m.writesets[1].words == std::vector<std::uint64_t>{1ull << 9});
+  CHECK(words_of(m.writesets[0]) == std::vector<std::uint64_t>{0, 1ull << 5});
+  CHECK(words_of(m.writesets[1]) == std::vector<std::uint64_t>{1ull << 9});
   CHECK(eras_of(m) == std::vector<std::uint32_t>{0, 0, 0, 7, 0, 0, 0, 0, 0, 0});
   CHECK_FALSE(m.current_writeset.has_value());
 }
@@ -70,7 +80,7 @@ TEST_CASE("era_xml: 1.x <marked> runs") {
                            "    <marked block_begin=\"60\" len=\"70\"/>\n"
                            "  </writeset>\n  <era_array>\n  </era_array>\n</superblock>");
   REQUIRE(m.writesets.size() == 1);
-  CHECK(m.writesets[0].words ==
+  CHECK(words_of(m.writesets[0]) ==
         std::vector<std::uint64_t>{0x1Cull | (0xFull << 60), ~0ull, 0x3});
 }
 
@@ -101,6 +111,38 @@ TEST_CASE("era_xml: errors name the line and the problem") {
         std::string::npos);
 }
 
+TEST_CASE("era_xml: huge claimed sizes cost memory only for what is listed") {
+  const EraModel m = parse(
+      "<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"4294967295\" current_era=\"2\">\n"
+      "  <writeset era=\"1\" nr_bits=\"4294967295\">\n"
+      "    <marked block_begin=\"4294967000\" len=\"295\"/>\n"
+      "  </writeset>\n"
+      "  <era_array>\n    <era block=\"4294967294\" era=\"2\"/>\n  </era_array>\n"
+      "</superblock>\n");
+  REQUIRE(m.writesets.size() == 1);
+  const std::uint64_t nwords = 67108864, first = nwords / 509 * 509;  // last bitset block
+  std::vector<std::uint64_t> w(nwords - first);
+  m.writesets[0].fill(first, w.data(), w.size());
+  CHECK(w[67108859 - first] == ~0ull << 24);  // bit 4294967000 is bit 24 of word 67108859
+  CHECK(w[67108860 - first] == ~0ull);
+  CHECK(w[67108863 - first] == (1ull << 63) - 1);  // ... through bit 4294967294
+  CHECK(w[67108858 - first] == 0);
+  const std::uint64_t efirst = 4294967295ull / 1018 * 1018;
+  std::vector<std::uint32_t> e(4294967295ull - efirst);
+  m.era_array(efirst, e.data(), e.size());
+  CHECK(e[4294967294ull - efirst] == 2);
+  CHECK(e[0] == 0);
+}
+
+TEST_CASE("era_xml: sizes beyond the metadata limit fail before allocating") {
+  std::istringstream in(
+      "<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"10\" current_era=\"2\">\n"
+      "  <writeset era=\"1\" nr_bits=\"4294967295\"/>\n</superblock>\n");
+  CHECK_THROWS_AS(parse_era_xml(in, 1000), XmlTooLargeError);
+  std::istringstream in2("<superblock uuid=\"\" block_size=\"8\" nr_blocks=\"4294967295\" current_era=\"2\"/>");
+  CHECK_THROWS_WITH(parse_era_xml(in2, 1000), "line 1: the metadata needs more than 1000 blocks");
+}
+
 TEST_CASE("era_xml: a repeated era keeps the last writeset, like 0.9") {
   const EraModel m = parse(kHead +
                            "<writeset era=\"1\" nr_bits=\"3\"><bit block=\"0\" value=\"true\"/></writeset>"
@@ -108,7 +150,7 @@ TEST_CASE("era_xml: a repeated era keeps the last writeset, like 0.9") {
                            "</superblock>");
   REQUIRE(m.writesets.size() == 1);
   CHECK(m.writesets[0].nr_bits == 5);
-  CHECK(m.writesets[0].words == std::vector<std::uint64_t>{0x10});
+  CHECK(words_of(m.writesets[0]) == std::vector<std::uint64_t>{0x10});
 }
 
 TEST_CASE("era_xml: dense dumps, sparse and <marked> inputs of random models parse back") {
@@ -127,7 +169,7 @@ TEST_CASE("era_xml: dense dumps, sparse and <marked> inputs of random models par
       for (std::size_t w = 0; w < got.writesets.size(); ++w) {
         CHECK(got.writesets[w].era == want.writesets[w].era);
         CHECK(got.writesets[w].nr_bits == want.writesets[w].nr_bits);
-        CHECK(got.writesets[w].words == want.writesets[w].words);
+        CHECK(words_of(got.writesets[w]) == want.writesets[w].words);
       }
       CHECK(eras_of(got) == src.eras);
     }

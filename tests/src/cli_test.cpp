@@ -68,7 +68,7 @@ TEST_CASE("usage errors") {
                   UsageError);
 }
 
-TEST_CASE("help lists the commands and the tools; version has the sha") {
+TEST_CASE("help lists the commands and the tools - version has the sha") {
   const auto u = workflow_usage();
   for (const char* word : {"init-new", "init-from", "mount", "recover", "restore", "promote",
                            "full-recover", "status", "era-invalidate", "era-dump", "era-check",

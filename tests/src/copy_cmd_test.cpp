@@ -1,11 +1,10 @@
 // `schelk copy` and `schelk verify` run as the built binary: exit statuses, pure JSON on stdout,
 // block lists from a file and from stdin, refusals that leave the destination untouched.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <memory>

@@ -12,7 +12,7 @@
 
 using namespace schelk;
 
-TEST_CASE("the lock is exclusive, non-blocking by default, released on destruction") {
+TEST_CASE("the lock is exclusive / non-blocking by default / released on destruction") {
   test::TempDir dir;
   const auto state = dir / "state.json";
   {
@@ -37,7 +37,7 @@ TEST_CASE("two state files in one directory share the lock") {
   CHECK_THROWS_AS(StateLock::acquire(dir / "b.json"), LockBusyError);
 }
 
-TEST_CASE("lock timeout (--lock-timeout) waits for the holder, and gives up after the timeout") {
+TEST_CASE("option --lock-timeout waits for the holder / and gives up after the timeout") {
   test::TempDir dir;
   const auto state = dir / "state.json";
   auto holder = std::make_unique<StateLock>(StateLock::acquire(state));

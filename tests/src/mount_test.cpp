@@ -30,7 +30,7 @@ TEST_CASE("path_is_under") {
   CHECK(path_is_under("/x", "/"));
 }
 
-TEST_CASE("blockers are found from cwd, root and fd links of a /proc tree") {
+TEST_CASE("blockers are found from cwd / root and fd links of a /proc tree") {
   test::TempDir proc;
   namespace fs = std::filesystem;
   auto make_pid = [&](const std::string& pid, const std::string& cwd, const std::string& root,

@@ -54,7 +54,7 @@ TEST_CASE("state round trips through JSON") {
   CHECK(t.current_era == s.current_era);
 }
 
-TEST_CASE("state JSON keeps schelk's field order, 2-space indent, nulls and a byte array") {
+TEST_CASE("state JSON keeps schelk's field order / 2-space indent / nulls and a byte array") {
   State s = sample();
   s.mount_options.reset();
   s.current_era.reset();
@@ -78,7 +78,7 @@ TEST_CASE("state JSON keeps schelk's field order, 2-space indent, nulls and a by
   CHECK(j["virgin_superblock_hash"][1].get<int>() == 207);
 }
 
-TEST_CASE("old state without dm_era_name loads with the default; unknown fields are ignored") {
+TEST_CASE("old state without dm_era_name loads with the default - unknown fields are ignored") {
   const std::string old = R"({
   "virgin": "/dev/nvme2n1", "scratch": "/dev/nvme3n1", "ramdisk": "/dev/ram0",
   "mount_point": "/schelk", "fstype": "ext4", "mount_options": null, "granularity": 4096,
@@ -128,7 +128,7 @@ TEST_CASE("save is atomic through .state.json.tmp and load reads it back") {
   CHECK(!load_state(path)->is_mounted);
 }
 
-TEST_CASE("state path: flag, then SCHELK_STATE, then the default") {
+TEST_CASE("state path: flag / then SCHELK_STATE / then the default") {
   ::unsetenv("SCHELK_STATE");
   CHECK(resolve_state_path(std::nullopt) == "/var/lib/schelk/state.json");
   ::setenv("SCHELK_STATE", "/tmp/env.json", 1);

@@ -46,7 +46,7 @@ TEST_CASE("granularity rules") {
   CHECK_NOTHROW(validate_granularity(12288));  // need not be a power of two
 }
 
-TEST_CASE("same device: same path, symlink, hard link") {
+TEST_CASE("same device: same path / symlink / hard link") {
   test::TempDir dir;
   const auto a = (dir / "a").string();
   const auto b = (dir / "b").string();
@@ -60,7 +60,7 @@ TEST_CASE("same device: same path, symlink, hard link") {
   CHECK_THROWS_AS(reject_same_device((dir / "hard").string(), a), VolumeError);
 }
 
-TEST_CASE("regular files are not block devices; /dev/null neither") {
+TEST_CASE("regular files are not block devices - /dev/null neither") {
   test::TempDir dir;
   const auto a = (dir / "a").string();
   std::ofstream(a) << "x";
@@ -68,7 +68,7 @@ TEST_CASE("regular files are not block devices; /dev/null neither") {
   CHECK_THROWS_AS(validate_block_device("/dev/null"), VolumeError);
 }
 
-TEST_CASE("superblock hash is the SHA-256 of the first 4096 bytes; zero_device zeroes") {
+TEST_CASE("superblock hash is the SHA-256 of the first 4096 bytes - zero_device zeroes") {
   test::TempDir dir;
   const auto f = (dir / "vol").string();
   std::vector<uint8_t> data(3 * 4096);

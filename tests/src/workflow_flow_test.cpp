@@ -50,7 +50,7 @@ std::vector<std::string> filter_prefix(const std::vector<std::string>& v,
 
 }  // namespace
 
-TEST_CASE("init-new makes ext4 on virgin, copies it to scratch and saves the state") {
+TEST_CASE("init-new makes ext4 on virgin / copies it to scratch and saves the state") {
   Rig rig;
   write_at(rig.scratch, 0, "DIFFERENT");
   auto ctx = rig.context();
@@ -66,7 +66,7 @@ TEST_CASE("init-new makes ext4 on virgin, copies it to scratch and saves the sta
   CHECK(rig.out.str().find("Do NOT mount these volumes outside of schelk") != std::string::npos);
 }
 
-TEST_CASE("init asks for confirmation; anything but y/yes cancels before writing") {
+TEST_CASE("init asks for confirmation - anything but y/yes cancels before writing") {
   for (const char* answer : {"n\n", "", "yess\n", "maybe\n"}) {
     Rig rig;
     rig.in.str(answer);
@@ -83,7 +83,7 @@ TEST_CASE("init asks for confirmation; anything but y/yes cancels before writing
   CHECK_NOTHROW(cmd_init_new(ctx, init_options(rig)));
 }
 
-TEST_CASE("init refuses unequal sizes, same device, bad granularity and bad names") {
+TEST_CASE("init refuses unequal sizes / same device / bad granularity and bad names") {
   Rig rig;
   auto ctx = rig.context();
   auto o = init_options(rig);
@@ -108,7 +108,7 @@ TEST_CASE("init-from detects the filesystem type when --fstype is absent") {
   CHECK(load_state(rig.options().state_path)->fstype == "xfs");
 }
 
-TEST_CASE("mount: zero ramdisk, create, checkpoint, discards off, save, mount") {
+TEST_CASE("mount: zero ramdisk / create / checkpoint / discards off / save / mount") {
   Rig rig;
   auto ctx = rig.context();
   auto o = init_options(rig);
@@ -129,8 +129,7 @@ TEST_CASE("mount: zero ramdisk, create, checkpoint, discards off, save, mount") 
   CHECK_THROWS_WITH(cmd_mount(ctx), "Volume is already mounted.");
 }
 
-TEST_CASE("mount refuses a changed virgin, a scratch that differs, a busy mount point, a stale "
-          "device") {
+TEST_CASE("mount refuses a changed virgin / differing scratch / busy mount point / stale device") {
   Rig rig;
   auto ctx = rig.context();
   auto o = init_options(rig);
@@ -179,7 +178,7 @@ TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails"
   }
 }
 
-TEST_CASE("recover: unmount, take snap, read, drop, remove, then copy; scratch equals virgin") {
+TEST_CASE("recover: unmount / take snap / read / drop / remove / then copy - scratch equals virgin") {
   Rig rig;
   init_and_mount(rig);
   write_at(rig.scratch, 4096 * 3, "written by benchmark");
@@ -206,7 +205,7 @@ TEST_CASE("recover: unmount, take snap, read, drop, remove, then copy; scratch e
   CHECK(rig.out.str().find("Blocks restored: 2") != std::string::npos);
 }
 
-TEST_CASE("recover drops the snapshot even when reading the metadata fails, keeps the device") {
+TEST_CASE("recover drops the snapshot even when reading the metadata fails / keeps the device") {
   Rig rig;
   init_and_mount(rig);
   rig.read_throws = true;
@@ -308,7 +307,7 @@ TEST_CASE("without device and without journal recover demands full-recover") {
   CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("Run 'schelk mount' to remount"));
 }
 
-TEST_CASE("promote copies scratch to virgin and re-hashes virgin; needs confirmation") {
+TEST_CASE("promote copies scratch to virgin and re-hashes virgin - needs confirmation") {
   Rig rig;
   init_and_mount(rig);
   write_at(rig.scratch, 0, "NEW SUPERBLOCK");
@@ -373,7 +372,7 @@ TEST_CASE("mutating commands refuse while another holds the lock") {
   CHECK_NOTHROW(cmd_status(ctx, false));  // status takes no lock
 }
 
-TEST_CASE("status compares the state with reality; --json is one object") {
+TEST_CASE("status compares the state with reality - --json is one object") {
   Rig rig;
   {
     auto ctx = rig.context();

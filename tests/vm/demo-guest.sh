@@ -11,7 +11,7 @@ run() { # STEP CMD...: runs, times and reports one step
   t0=$(date +%s.%N)
   "$@"; rc=$?
   t1=$(date +%s.%N)
-  summary+=("$(printf '%-34s %8.2fs  %s' "$name" "$(echo "$t1 - $t0" | bc)" \
+  summary+=("$(printf '%-40s %8.2fs  %s' "$name" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
                  "$([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)")")")
   if [ $rc != 0 ]; then
     echo "DEMO FAILED at '$name': exit $rc"

@@ -57,6 +57,7 @@ echo "$MODTREE" >"$run/modtree"
 
 scratch_opts=
 [ "$discard" = 1 ] && scratch_opts=",discard=unmap,detect-zeroes=unmap"
+elapsed() { awk -v t0="$1" -v t1="$(date +%s.%N)" 'BEGIN {print t1 - t0}'; }
 log=$run/console.log
 start=$(date +%s.%N)
 # TCG only: a KVM guest hangs at boot on the reference machine.
@@ -111,7 +112,7 @@ qpid=
 stream
 # --quiet: nothing while running; the script's output (from the shared directory) at the end.
 [ "$quiet" = 1 ] && [ -f "$run/output.log" ] && cat "$run/output.log"
-secs=$(echo "$(date +%s.%N) - $start" | bc)
+secs=$(elapsed "$start")
 
 if [ -n "$out" ]; then
   mkdir -p "$out"

@@ -8,6 +8,8 @@ _passed=0
 _failed=0
 _story_t0=$(date +%s.%N)
 
+elapsed() { awk -v t0="$1" -v t1="$(date +%s.%N)" 'BEGIN {print t1 - t0}'; }
+
 pass() { _passed=$((_passed + 1)); echo "PASS: $STORY: $*"; }
 fail() { _failed=$((_failed + 1)); echo "FAIL: $STORY: $*"; }
 skip() { echo "SKIP: $STORY: $*"; }
@@ -71,7 +73,7 @@ check_differ_bytes() {
   pass "$1"
 }
 
-step() { printf '[%6.1fs] %s\n' "$(echo "$(date +%s.%N) - $_story_t0" | bc)" "$*"; }
+step() { printf '[%6.1fs] %s\n' "$(elapsed "$_story_t0")" "$*"; }
 
 # dmsetup without udev (none runs in the VM): no udev sync, nodes made by hand.
 dm() { dmsetup --noudevsync "$@"; }
@@ -104,7 +106,7 @@ as_loop() { losetup -f --show "$1"; }
 _assert_finish() {
   local rc=$?
   printf 'STORY %s: %d passed, %d failed (%.1fs)\n' "$STORY" "$_passed" "$_failed" \
-    "$(echo "$(date +%s.%N) - $_story_t0" | bc)"
+    "$(elapsed "$_story_t0")"
   if [ "$_failed" -gt 0 ] || [ "$_passed" = 0 ]; then exit 1; fi
   exit "$rc"
 }

@@ -1,0 +1,47 @@
+# Helpers for the schelk workflow stories (source after assert.sh). schelk runs with a PATH that
+# has mkfs.ext4 and coreutils but no dmsetup, era_invalidate or mount binary.
+SK_BIN=/tmp/schelk-bin
+mkdir -p $SK_BIN
+for t in mkfs.ext4 mke2fs sh cat sleep; do
+  p=$(command -v $t) && ln -sf "$p" $SK_BIN/$t
+done
+ln -sf "$SCHELK" $SK_BIN/schelk
+SK_STATE=${SK_STATE:-/tmp/st/state.json}
+MP=${MP:-/tmp/schelk-mp}
+sk() { env PATH=$SK_BIN "$SCHELK" --state-path "$SK_STATE" "$@"; }
+# sk_bg VAR=VALUE... ARGS...: schelk in the background with extra env; $pid is schelk itself.
+sk_bg() {
+  local envs=()
+  while [ $# -gt 0 ] && [[ $1 == *=* ]]; do envs+=("$1"); shift; done
+  env "${envs[@]}" PATH=$SK_BIN "$SCHELK" --state-path "$SK_STATE" "$@" &
+  pid=$!
+}
+sk_init() { sk -y init-new --virgin "$VIRGIN" --scratch "$SCRATCH" --ramdisk "$RAMDISK" \
+  --mount-point "$MP" "$@"; }
+
+# wait_stopped PID: waits until PID is stopped (state T) or gone; returns 1 on timeout/gone.
+wait_stopped() {
+  local i
+  for i in $(seq 1 600); do
+    [ -r /proc/$1/stat ] || return 1
+    [ "$(awk '{print $3}' /proc/$1/stat)" = T ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# write_pattern N: a different mix of writes on $MP for cycle N.
+write_pattern() {
+  local n=$1
+  case $((n % 5)) in
+    0) dd if=/dev/urandom of=$MP/new$n bs=1M count=4 status=none ;;
+    1) [ -f $MP/base ] && for off in 3 17 250 511; do
+         dd if=/dev/urandom of=$MP/base bs=4k count=1 seek=$off conv=notrunc oflag=direct \
+           status=none; done ;;
+    2) rm -f $MP/base2 ;;
+    3) fallocate -l 8M $MP/falloc$n ;;
+    4) mkdir -p $MP/d$n && for i in $(seq 1 50); do echo "$n $i" >$MP/d$n/f$i; done
+       dd if=/dev/urandom of=$MP/base bs=4k count=2 seek=100 conv=notrunc status=none ;;
+  esac
+  sync
+}

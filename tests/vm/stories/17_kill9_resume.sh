@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Crash safety of recover: kill -9 at each phase (after unmount, with the metadata snapshot held,
+# after the written set is saved, after the snapshot is dropped, after the dm device is removed,
+# in the middle of the copy, after the copy, after the state save). A rerun of recover must end
+# with scratch byte-identical to virgin, and after the dm device is gone it must resume from the
+# saved written set (no full copy). SIGINT/SIGTERM are refused during recover.
+# vm: --disk-mib 256 --ram-mib 64
+set -u
+. "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/../lib/schelk_story.sh"
+need_schelk
+
+check "init-new" sk_init
+check "mount for the baseline files" sk mount
+dd if=/dev/urandom of=$MP/base bs=1M count=4 status=none; sync
+check "promote the baseline files" sk -y promote
+check_same_bytes "baseline promoted" "$VIRGIN" "$SCRATCH"
+
+n=0
+for point in after-unmount after-take-snap after-journal after-drop after-remove mid-copy \
+             after-copy after-save; do
+  n=$((n + 1))
+  step "kill -9 at $point"
+  check "[$point] mount" sk mount || continue
+  write_pattern $n
+  dd if=/dev/urandom of=$MP/spread$n bs=4k count=64 status=none; sync
+  check_differ_bytes "[$point] scratch differs before recover" "$VIRGIN" "$SCRATCH"
+  sk_bg SCHELK_TEST_STOP_AT=$point recover >/tmp/rec1.log 2>&1
+  pid=$!
+  if wait_stopped $pid; then
+    kill -9 $pid; wait $pid 2>/dev/null
+    pass "[$point] recover stopped at the phase and was killed"
+  else
+    kill -9 $pid 2>/dev/null; wait $pid
+    fail "[$point] recover never reached $point"; _indent </tmp/rec1.log
+  fi
+  sk recover >/tmp/rec2.log 2>&1 && rc=0 || rc=$?
+  check_eq "[$point] second recover exits 0" 0 "$rc" || _indent </tmp/rec2.log
+  case $point in
+    after-remove|mid-copy|after-copy)
+      check_output_contains "[$point] resumed from the saved written set" \
+        'Resuming an interrupted recover' cat /tmp/rec2.log ;;
+    after-take-snap|after-journal)
+      check_output_contains "[$point] the held snapshot was dropped and the set re-read" \
+        'Dropping a metadata snapshot' cat /tmp/rec2.log ;;
+    after-save)
+      check_output_contains "[$point] nothing left to do" 'Nothing to recover' cat /tmp/rec2.log ;;
+  esac
+  check "[$point] no saved written set left" test ! -e "$SK_STATE.written"
+  check "[$point] dm device gone" test ! -e /dev/mapper/bench_era
+  check_same_bytes "[$point] scratch byte-identical to virgin" "$VIRGIN" "$SCRATCH"
+done
+
+step "SIGINT and SIGTERM are refused during recover"
+check "mount" sk mount
+write_pattern 4
+sk_bg SCHELK_TEST_STOP_AT=after-take-snap recover >/tmp/rec3.log 2>&1
+pid=$!
+if wait_stopped $pid; then
+  kill -TERM $pid; kill -INT $pid; kill -CONT $pid
+  wait $pid && rc=0 || rc=$?
+  check_eq "recover survives SIGTERM and SIGINT and exits 0" 0 "$rc"
+  check_output_contains "refusal message" 'Refusing to handle signal. Interrupting this operation can corrupt your volumes' cat /tmp/rec3.log
+else
+  kill -9 $pid 2>/dev/null; fail "recover did not stop at after-take-snap"
+fi
+check_same_bytes "scratch byte-identical after the signals" "$VIRGIN" "$SCRATCH"
