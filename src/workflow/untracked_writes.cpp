@@ -213,11 +213,6 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
   }
   if (src.device_number) {
     if (const auto dev = src.device_number(st.scratch)) {
-      if (src.exclusively_claimed && src.exclusively_claimed(st.scratch)) {
-        throw VolumeError("Scratch volume " + st.scratch +
-                          " is in use (mounted outside schelk, or claimed by another driver). "
-                          "Unmount or release it before 'schelk mount'.");
-      }
       std::error_code ec;
       std::string holders;
       for (const auto& h : fs::directory_iterator(sys_dev_dir(src, *dev) / "holders", ec)) {
@@ -227,6 +222,12 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
         throw VolumeError("Scratch volume " + st.scratch + " is held by " + holders +
                           " (a device stacked on it could write it untracked). Remove it before "
                           "'schelk mount'.");
+      }
+      // After the holders check, whose message is more precise for stacked devices.
+      if (src.exclusively_claimed && src.exclusively_claimed(st.scratch)) {
+        throw VolumeError("Scratch volume " + st.scratch +
+                          " is in use (mounted outside schelk, or claimed by another driver). "
+                          "Unmount or release it before 'schelk mount'.");
       }
     }
   }

@@ -40,7 +40,7 @@ TEST_CASE("mount options that ask for online discard") {
   CHECK_FALSE(mount_options_enable_discard("discardx,xdiscard"));
 }
 
-TEST_CASE("the discard option warning names the reason, and is silent otherwise") {
+TEST_CASE("the discard option warning names the reason and is silent otherwise") {
   std::ostringstream out;
   warn_if_discard_option(out, std::nullopt);
   warn_if_discard_option(out, std::string("noatime"));

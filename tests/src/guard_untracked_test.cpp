@@ -63,7 +63,7 @@ void init_from(Rig& rig, const StampSources& src) {
 
 }  // namespace
 
-TEST_CASE("block stat parsing: write sectors are field 7, discard sectors field 14") {
+TEST_CASE("block stat parsing: write sectors are field 7 and discard sectors field 14") {
   const auto c = parse_block_stat(stat_line(777, 4096));
   REQUIRE(c);
   CHECK(c->write_sectors == 777);
@@ -78,7 +78,7 @@ TEST_CASE("block stat parsing: write sectors are field 7, discard sectors field 
   CHECK_FALSE(parse_block_stat(""));
 }
 
-TEST_CASE("a stamp reads the counters and the boot id, and round-trips through JSON") {
+TEST_CASE("a stamp reads the counters and the boot id and round-trips through JSON") {
   FakeSys sys;
   sys.set_counters(555, 64);
   const auto s = take_scratch_stamp("/dev/scratch", sys.src);
@@ -95,7 +95,7 @@ TEST_CASE("a stamp reads the counters and the boot id, and round-trips through J
   CHECK_FALSE(take_scratch_stamp("/dev/scratch", sys.src));
 }
 
-TEST_CASE("comparing stamps: untouched, written, discarded, rebooted, other device") {
+TEST_CASE("comparing stamps: untouched or written or discarded or rebooted or another device") {
   FakeSys sys;
   const auto then = take_scratch_stamp("/dev/scratch", sys.src);
   CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src)).verdict ==
@@ -219,7 +219,7 @@ TEST_CASE("the mount flow checks for untracked writes before creating the era de
   CHECK(rig.dm.device);
 }
 
-TEST_CASE("mount refuses a scratch claimed exclusively, and volumes of different sizes") {
+TEST_CASE("mount refuses a scratch claimed exclusively and volumes of different sizes") {
   Rig rig;
   FakeSys sys;
   init_from(rig, sys.src);
