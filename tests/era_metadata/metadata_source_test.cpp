@@ -1,0 +1,54 @@
+#include "era_metadata/metadata_source.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <system_error>
+
+#include "era_metadata/errors.hpp"
+#include "era_metadata/format.hpp"
+
+using namespace era_metadata;
+
+namespace {
+
+std::string temp_file(std::size_t bytes) {
+  char tmpl[] = "/tmp/schelk-source-XXXXXX";
+  const int fd = ::mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  std::vector<char> data(bytes);
+  for (std::size_t i = 0; i < bytes; ++i) data[i] = static_cast<char>(i / kBlockSize + 1);
+  REQUIRE(::write(fd, data.data(), bytes) == static_cast<ssize_t>(bytes));
+  ::close(fd);
+  return tmpl;
+}
+
+}  // namespace
+
+TEST_CASE("file source: size in whole blocks, reads by block, refuses ranges past the end") {
+  const std::string path = temp_file(3 * kBlockSize + 100);  // partial tail is not a block
+  auto src = FileMetadataSource::open(path, OpenMode::kExclusive);
+  CHECK(src.nr_blocks() == 3);
+  CHECK_FALSE(src.is_block_device());
+  alignas(kBlockSize) static std::byte buf[2 * kBlockSize];
+  src.read_blocks(1, 2, buf);
+  CHECK(buf[0] == std::byte{2});
+  CHECK(buf[kBlockSize] == std::byte{3});
+  CHECK_THROWS_AS(src.read_blocks(2, 2, buf), MetadataError);
+  CHECK_THROWS_AS(src.read_blocks(3, 1, buf), MetadataError);
+  CHECK_THROWS_AS(src.read_blocks(~std::uint64_t{0}, 2, buf), MetadataError);  // no overflow
+  ::unlink(path.c_str());
+  CHECK_THROWS_AS(FileMetadataSource::open(path, OpenMode::kShared), std::system_error);
+}
+
+TEST_CASE("memory source refuses ranges past the end, including overflowing ones") {
+  MemoryMetadataSource src(std::vector<std::byte>(2 * kBlockSize + 5));
+  CHECK(src.nr_blocks() == 2);
+  alignas(kBlockSize) static std::byte buf[kBlockSize];
+  CHECK_NOTHROW(src.read_blocks(1, 1, buf));
+  CHECK_THROWS_WITH(src.read_blocks(2, 1, buf), Catch::Contains("block 2 is out of range"));
+  CHECK_THROWS_AS(src.read_blocks(1, ~std::uint64_t{0}, buf), MetadataError);
+}
