@@ -37,8 +37,9 @@ void mount_locked(Context& ctx) {
                       "if the change is intended.");
   }
   if (s.hash_superblock(st.scratch) != st.virgin_superblock_hash) {
-    throw VolumeError("Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
-                      "first.");
+    throw VolumeError(
+        "Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
+        "first.");
   }
   auto& out = ctx.out();
   out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
