@@ -2,8 +2,9 @@
 // processes that keep a mount busy (/proc/<pid>/{cwd,root,fd}) and /proc/mounts checks.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 namespace schelk {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <system_error>
 #include <thread>
 
@@ -24,7 +24,8 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
   std::filesystem::create_directories(path.parent_path());
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw std::system_error(errno, std::generic_category(), "Cannot open lock file " + path.string());
+    throw std::system_error(errno, std::generic_category(),
+                            "Cannot open lock file " + path.string());
   }
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
@@ -36,11 +37,10 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
     if (err != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
       ::close(fd);
       if (err == EWOULDBLOCK) {
-        throw LockBusyError("Another schelk process is already running (flock on " +
-                            path.string() + "): EAGAIN: Try again" +
-                            (timeout_seconds > 0 ? " (waited " + std::to_string(timeout_seconds) +
-                                                       " s)"
-                                                 : ""));
+        throw LockBusyError(
+            "Another schelk process is already running (flock on " + path.string() +
+            "): EAGAIN: Try again" +
+            (timeout_seconds > 0 ? " (waited " + std::to_string(timeout_seconds) + " s)" : ""));
       }
       throw std::system_error(err, std::generic_category(), "Cannot lock " + path.string());
     }

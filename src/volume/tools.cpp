@@ -80,9 +80,9 @@ void run_program(const std::vector<std::string>& argv, const std::string& what) 
     while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == ' ')) {
       err_text.pop_back();
     }
-    throw std::runtime_error(what + " failed: " +
-                             (err_text.empty() ? "exit status " + std::to_string(status)
-                                               : err_text));
+    throw std::runtime_error(
+        what +
+        " failed: " + (err_text.empty() ? "exit status " + std::to_string(status) : err_text));
   }
 }
 
@@ -93,8 +93,7 @@ void make_ext4(const std::string& device) {
 std::optional<std::string> detect_fstype(const std::string& device) {
   blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
   if (!pr) {
-    throw std::system_error(errno ? errno : EIO, std::generic_category(),
-                            "Cannot probe " + device);
+    throw std::system_error(errno ? errno : EIO, std::generic_category(), "Cannot probe " + device);
   }
   blkid_probe_enable_superblocks(pr, 1);
   blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);

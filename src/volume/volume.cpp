@@ -86,7 +86,8 @@ void reject_same_device(const std::string& virgin, const std::string& scratch) {
   const auto a = std::filesystem::weakly_canonical(virgin, ec1);
   const auto b = std::filesystem::weakly_canonical(scratch, ec2);
   if (!ec1 && !ec2 && a == b) throw VolumeError("Virgin and scratch must be different devices.");
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   if (::stat(virgin.c_str(), &sa) == 0 && ::stat(scratch.c_str(), &sb) == 0) {
     const bool same_block = S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
     const bool same_file = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -143,8 +144,7 @@ uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity) {
   return ramdisk_min_size(volume_size, granularity) * 115 / 100 + 1024 * 1024;
 }
 
-void validate_ramdisk_size(const std::string& ramdisk, uint64_t volume_size,
-                           uint64_t granularity) {
+void validate_ramdisk_size(const std::string& ramdisk, uint64_t volume_size, uint64_t granularity) {
   const uint64_t actual = device_size(ramdisk);
   const uint64_t required = ramdisk_required_size(volume_size, granularity);
   if (actual < required) {

@@ -33,8 +33,9 @@ void check_journal_matches(const Journal& j, const State& st, Operation op) {
                              "' must be finished first: run 'schelk " + j.operation + "'.");
   }
   if (j.granularity != st.granularity || j.dm_era_name != st.dm_era_name) {
-    throw std::runtime_error("The saved written set does not match the state (granularity or "
-                             "dm-era name differ); run 'schelk full-recover'.");
+    throw std::runtime_error(
+        "The saved written set does not match the state (granularity or "
+        "dm-era name differ); run 'schelk full-recover'.");
   }
 }
 
@@ -89,12 +90,13 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
     written = ctx.seams().read_written(st.ramdisk, since);
     const uint64_t size = ctx.seams().device_size(st.scratch);
     const uint64_t expected_blocks = (size + st.granularity - 1) / st.granularity;
-    if (written.data_block_sectors != st.granularity / 512 || written.nr_blocks != expected_blocks) {
-      throw std::runtime_error(
-          "dm-era metadata on " + st.ramdisk + " does not match the state: " +
-          std::to_string(written.nr_blocks) + " blocks of " +
-          std::to_string(written.data_block_sectors) + " sectors, expected " +
-          std::to_string(expected_blocks) + " blocks of " + std::to_string(st.granularity / 512));
+    if (written.data_block_sectors != st.granularity / 512 ||
+        written.nr_blocks != expected_blocks) {
+      throw std::runtime_error("dm-era metadata on " + st.ramdisk +
+                               " does not match the state: " + std::to_string(written.nr_blocks) +
+                               " blocks of " + std::to_string(written.data_block_sectors) +
+                               " sectors, expected " + std::to_string(expected_blocks) +
+                               " blocks of " + std::to_string(st.granularity / 512));
     }
     Journal j;
     j.operation = operation_name(op);

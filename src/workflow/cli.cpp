@@ -38,14 +38,19 @@ const std::vector<CommandInfo>& commands() {
          "unless --no-copy)",
          from, false},
         {"mount", "Put dm-era over scratch and mount it; all writes are tracked", {}, true},
-        {"recover", "Unmount and copy back from virgin only the blocks written since mount",
-         {"kill", "verify"}, true},
+        {"recover",
+         "Unmount and copy back from virgin only the blocks written since mount",
+         {"kill", "verify"},
+         true},
         {"restore", "recover, then mount again (one lock)", {"kill", "verify"}, true},
         {"promote",
          "(destructive) Copy the blocks written since mount from scratch to virgin. The old "
          "virgin data is lost and cannot be recovered.",
-         {"kill", "verify"}, true},
-        {"full-recover", "Copy all of virgin onto scratch (destructive to scratch)", {"verify"},
+         {"kill", "verify"},
+         true},
+        {"full-recover",
+         "Copy all of virgin onto scratch (destructive to scratch)",
+         {"verify"},
          true},
         {"status", "Show configuration and state (default)", {"json"}, false},
     };
@@ -111,8 +116,7 @@ std::string workflow_usage() {
   out << "schelk: Fast database benchmarking with surgical volume recovery\n\n"
       << "Usage: schelk [OPTIONS] [COMMAND] [COMMAND OPTIONS]\n\nCommands:\n";
   for (const auto& c : commands()) {
-    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\n" << kTools << "\n" << global_options() << "\n" << command_options();
   out << "\nSee docs/SKILL.md in the schelk sources for a guide.\n";
@@ -187,8 +191,8 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     if (!p.help) {
       for (const char* req : {"virgin", "scratch", "ramdisk", "mount-point"}) {
         if (!vm.count(req)) {
-          throw UsageError(std::string("the option '--") + req + "' is required for '" +
-                           p.command + "'");
+          throw UsageError(std::string("the option '--") + req + "' is required for '" + p.command +
+                           "'");
         }
       }
       p.init.virgin = *str("virgin");

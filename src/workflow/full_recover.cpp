@@ -10,7 +10,6 @@
 
 namespace schelk {
 
-
 void cmd_full_recover(Context& ctx, bool verify) {
   ctx.require_root();
   auto lock = ctx.lock();
@@ -28,8 +27,9 @@ void cmd_full_recover(Context& ctx, bool verify) {
     st.current_era.reset();
   }
   if (auto j = load_journal(ctx.options().state_path); j && j->operation == "promote") {
-    throw std::runtime_error("An interrupted promote left virgin partly overwritten; run "
-                             "'schelk promote' to finish it before a full recovery.");
+    throw std::runtime_error(
+        "An interrupted promote left virgin partly overwritten; run "
+        "'schelk promote' to finish it before a full recovery.");
   }
   s.validate_block_device(st.virgin);
   s.validate_block_device(st.scratch);

@@ -39,8 +39,9 @@ void mount_locked(Context& ctx) {
                       "if the change is intended.");
   }
   if (s.hash_superblock(st.scratch) != st.virgin_superblock_hash) {
-    throw VolumeError("Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
-                      "first.");
+    throw VolumeError(
+        "Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
+        "first.");
   }
   check_scratch_untouched(ctx, st);  // written, discarded or held open outside schelk
   auto& out = ctx.out();

@@ -9,7 +9,6 @@
 
 namespace schelk {
 
-
 void cmd_promote(Context& ctx, const RecoverOptions& opts) {
   ctx.require_root();
   auto lock = ctx.lock();
@@ -33,9 +32,9 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
     out << "Promoting " << blocks << " blocks from " << st.scratch << " to " << st.virgin << "..."
         << std::endl;
     const uint64_t size = ctx.seams().device_size(st.virgin);
-    report = ctx.seams().copy(
-        {st.scratch, st.virgin, ranges_to_extents(j.ranges, st.granularity, size), opts.verify,
-         true});
+    report =
+        ctx.seams().copy({st.scratch, st.virgin, ranges_to_extents(j.ranges, st.granularity, size),
+                          opts.verify, true});
     check_verified(report, st.scratch, st.virgin);
   }
   st.is_mounted = false;

@@ -9,7 +9,6 @@
 
 namespace schelk {
 
-
 void recover_locked(Context& ctx, const RecoverOptions& opts) {
   auto& out = ctx.out();
   State st = ctx.load_initialized();

@@ -112,8 +112,8 @@ void cmd_status(Context& ctx, bool json) {
   if (st->is_mounted && st->current_era) out << "  Current era: " << *st->current_era << "\n";
   if (r.era) {
     out << "  dm-era status: era " << r.era->current_era << ", metadata " << r.era->used << "/"
-        << r.era->total << " blocks"
-        << (r.era->snapshot_block ? ", metadata snapshot held" : "") << "\n";
+        << r.era->total << " blocks" << (r.era->snapshot_block ? ", metadata snapshot held" : "")
+        << "\n";
   }
   if (r.discards_off) {
     out << "  Discards: " << (*r.discards_off ? "off (while tracking)" : "ON - not tracked!")

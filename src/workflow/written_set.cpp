@@ -3,7 +3,8 @@
 
 #include <stdexcept>
 
-#if __has_include("era_metadata/written_since.hpp") && __has_include("era_metadata/metadata_source.hpp")
+#if __has_include("era_metadata/written_since.hpp") && \
+                  __has_include("era_metadata/metadata_source.hpp")
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
 #define SCHELK_HAVE_ERA_READER 1
@@ -19,8 +20,8 @@ uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
 
 #ifdef SCHELK_HAVE_ERA_READER
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era) {
-  auto source = era_metadata::FileMetadataSource::open(metadata_dev,
-                                                       era_metadata::OpenMode::kShared);
+  auto source =
+      era_metadata::FileMetadataSource::open(metadata_dev, era_metadata::OpenMode::kShared);
   era_metadata::WrittenSinceOptions opts;
   opts.since_era = since_era;
   opts.superblock = era_metadata::SuperblockChoice::kMetadataSnapshot;

@@ -13,8 +13,8 @@ ParsedCommand parse(std::vector<std::string> args) {
 
 TEST_CASE("status is the default command") {
   CHECK(parse({}).command == "status");
-  CHECK(parse({"--state-path", "/tmp/s.json"}).state_path == std::optional<std::string>(
-                                                                 "/tmp/s.json"));
+  CHECK(parse({"--state-path", "/tmp/s.json"}).state_path ==
+        std::optional<std::string>("/tmp/s.json"));
   CHECK(parse({"status", "--json"}).json);
 }
 
@@ -42,8 +42,8 @@ TEST_CASE("init-new and init-from options") {
   CHECK(p.init.mount_options == std::optional<std::string>("noatime,nodiratime"));
   CHECK(p.init.granularity == 8192);
   CHECK(p.init.dm_era_name == "e1");
-  const auto d = parse({"init-new", "--virgin", "a", "--scratch", "b", "--ramdisk", "r",
-                        "--mount-point", "m"});
+  const auto d = parse(
+      {"init-new", "--virgin", "a", "--scratch", "b", "--ramdisk", "r", "--mount-point", "m"});
   CHECK(d.init.granularity == 4096);
   CHECK(d.init.dm_era_name == "bench_era");
   CHECK(!d.init.mount_options);

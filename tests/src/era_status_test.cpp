@@ -21,9 +21,9 @@ TEST_CASE("era status lines as the kernel prints them (kernel-observations.md)")
 }
 
 TEST_CASE("malformed era status lines are refused") {
-  for (const char* bad : {"", "Error", "8 75/4096 1", "8 754096 1 -", "8 75/4096 x -",
-                          "8 75/4096 1 -1", "8 75/ 1 -", "8 75/4096 1 - extra",
-                          "8 75/4096 99999999999 -"}) {
+  for (const char* bad :
+       {"", "Error", "8 75/4096 1", "8 754096 1 -", "8 75/4096 x -", "8 75/4096 1 -1", "8 75/ 1 -",
+        "8 75/4096 1 - extra", "8 75/4096 99999999999 -"}) {
     CHECK_THROWS_AS(parse_era_status(bad), DmError);
   }
 }

@@ -51,8 +51,8 @@ TEST_CASE("truncated or inconsistent journals are refused") {
     s.replace(s.find(from), from.size(), to);
     return s;
   };
-  CHECK_THROWS_AS(journal_from_text(replace("5 9", "9 5")), StateError);     // empty range
-  CHECK_THROWS_AS(journal_from_text(replace("5 9", "0 9")), StateError);     // overlap
+  CHECK_THROWS_AS(journal_from_text(replace("5 9", "9 5")), StateError);              // empty range
+  CHECK_THROWS_AS(journal_from_text(replace("5 9", "0 9")), StateError);              // overlap
   CHECK_THROWS_AS(journal_from_text(replace("8000 8192", "8000 8193")), StateError);  // bounds
   CHECK_THROWS_AS(journal_from_text(replace("recover", "dance")), StateError);
   CHECK_THROWS_AS(journal_from_text(replace("ranges 3", "ranges 4")), StateError);

@@ -59,9 +59,9 @@ TEST_CASE("state JSON keeps schelk's field order / 2-space indent / nulls and a 
   s.mount_options.reset();
   s.current_era.reset();
   const std::string text = state_to_json(s);
-  const char* order[] = {"virgin",      "scratch",    "ramdisk",     "mount_point",
+  const char* order[] = {"virgin",      "scratch",       "ramdisk",     "mount_point",
                          "fstype",      "mount_options", "granularity", "virgin_superblock_hash",
-                         "dm_era_name", "is_mounted", "current_era"};
+                         "dm_era_name", "is_mounted",    "current_era"};
   size_t last = 0;
   for (const char* key : order) {
     const auto at = text.find(std::string("\"") + key + "\"");

@@ -74,8 +74,8 @@ TEST_CASE("superblock hash is the SHA-256 of the first 4096 bytes - zero_device 
   std::vector<uint8_t> data(3 * 4096);
   std::mt19937 rng(1);
   for (auto& b : data) b = static_cast<uint8_t>(rng());
-  std::ofstream(f, std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
-                                           static_cast<std::streamsize>(data.size()));
+  std::ofstream(f, std::ios::binary)
+      .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
   CHECK(hash_superblock(f) == sha256({data.data(), 4096}));
   CHECK(device_size(f) == data.size());
   zero_device(f);

@@ -33,8 +33,8 @@ class FakeDmControl : public DmControl {
 
   void create_era(const std::string& name, const std::string& meta, const std::string& origin,
                   uint64_t len, uint64_t block) override {
-    calls.push_back("create " + name + " 0 " + std::to_string(len) + " era " + meta + " " +
-                    origin + " " + std::to_string(block));
+    calls.push_back("create " + name + " 0 " + std::to_string(len) + " era " + meta + " " + origin +
+                    " " + std::to_string(block));
     if (device) throw DmError("exists");
     device = true;
     era = 1;

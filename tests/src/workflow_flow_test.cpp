@@ -117,10 +117,10 @@ TEST_CASE("mount: zero ramdisk / create / checkpoint / discards off / save / mou
   o.mount_options = "noatime";
   cmd_init_from(ctx, o);
   cmd_mount(ctx);
-  CHECK(rig.events == std::vector<std::string>{
-                          "create bench_era 0 512 era " + rig.ram + " " + rig.scratch + " 8",
-                          "status bench_era", "message bench_era checkpoint", "discards off",
-                          "mount /dev/mapper/bench_era " + o.mount_point + " ext4 noatime"});
+  CHECK(rig.events ==
+        std::vector<std::string>{"create bench_era 0 512 era " + rig.ram + " " + rig.scratch + " 8",
+                                 "status bench_era", "message bench_era checkpoint", "discards off",
+                                 "mount /dev/mapper/bench_era " + o.mount_point + " ext4 noatime"});
   CHECK(slurp(rig.ram) == std::string(2 << 20, '\0'));
   const auto st = load_state(rig.options().state_path);
   CHECK(st->is_mounted);
@@ -178,7 +178,8 @@ TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails"
   }
 }
 
-TEST_CASE("recover: unmount / take snap / read / drop / remove / then copy - scratch equals virgin") {
+TEST_CASE(
+    "recover: unmount / take snap / read / drop / remove / then copy - scratch equals virgin") {
   Rig rig;
   init_and_mount(rig);
   write_at(rig.scratch, 4096 * 3, "written by benchmark");
@@ -187,12 +188,11 @@ TEST_CASE("recover: unmount / take snap / read / drop / remove / then copy - scr
   auto ctx = rig.context();
   cmd_recover(ctx, {});
   const auto order = filter_prefix(rig.events, {"unmount", "message", "read", "remove", "copy"});
-  CHECK(order == std::vector<std::string>{
-                     "unmount " + (rig.dir / "mnt").string(),
-                     "message bench_era take_metadata_snap",
-                     "read " + rig.ram + " since 1 (snapshot held)",
-                     "message bench_era drop_metadata_snap", "remove bench_era",
-                     "copy " + rig.virgin + " -> " + rig.scratch});
+  CHECK(order ==
+        std::vector<std::string>{
+            "unmount " + (rig.dir / "mnt").string(), "message bench_era take_metadata_snap",
+            "read " + rig.ram + " since 1 (snapshot held)", "message bench_era drop_metadata_snap",
+            "remove bench_era", "copy " + rig.virgin + " -> " + rig.scratch});
   REQUIRE(rig.copies.size() == 1);
   REQUIRE(rig.copies[0].extents.size() == 2);
   CHECK(rig.copies[0].extents[0].offset == 3 * 4096);
@@ -259,8 +259,8 @@ TEST_CASE("recover passes --kill to the unmount") {
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("target is busy"));
   CHECK(rig.dm.device);
   cmd_recover(ctx, {true, false});
-  CHECK(filter_prefix(rig.events, {"unmount"}).back() == "unmount " + (rig.dir / "mnt").string() +
-                                                             " kill");
+  CHECK(filter_prefix(rig.events, {"unmount"}).back() ==
+        "unmount " + (rig.dir / "mnt").string() + " kill");
 }
 
 TEST_CASE("a snapshot left held by a killed run is dropped before taking a new one") {
