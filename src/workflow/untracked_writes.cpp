@@ -76,8 +76,7 @@ StampSources system_stamp_sources() {
   return s;
 }
 
-std::optional<ScratchStamp> take_scratch_stamp(const std::string& device,
-                                               const StampSources& src) {
+std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, const StampSources& src) {
   if (!src.device_number) return std::nullopt;
   const auto dev = src.device_number(device);
   if (!dev) return std::nullopt;
@@ -130,9 +129,8 @@ UntrackedCheck compare_stamps(const std::optional<ScratchStamp>& then,
                               const std::optional<ScratchStamp>& now) {
   UntrackedCheck c;
   if (!then || !now) return c;
-  if (then->boot_id != now->boot_id || then->major != now->major ||
-      then->minor != now->minor || then->device != now->device ||
-      now->counters.write_sectors < then->counters.write_sectors ||
+  if (then->boot_id != now->boot_id || then->major != now->major || then->minor != now->minor ||
+      then->device != now->device || now->counters.write_sectors < then->counters.write_sectors ||
       now->counters.discard_sectors < then->counters.discard_sectors) {
     c.verdict = UntrackedVerdict::kCannotTell;
     return c;
@@ -200,7 +198,8 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
   if (vsize != ssize) {
     throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
                       std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
-                      std::to_string(ssize) + " bytes. Was one resized? Re-run 'schelk "
+                      std::to_string(ssize) +
+                      " bytes. Was one resized? Re-run 'schelk "
                       "init-from' for the new size.");
   }
   if (const auto writers = find_writers(st.scratch, src.proc_root.string()); !writers.empty()) {
@@ -239,8 +238,7 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
     case UntrackedVerdict::kWritten:
       throw VolumeError("Scratch volume " + st.scratch +
                         " was changed outside schelk since it was last restored (" +
-                        mib(check.written_sectors) + " written, " +
-                        mib(check.discarded_sectors) +
+                        mib(check.written_sectors) + " written, " + mib(check.discarded_sectors) +
                         " discarded while dm-era was not tracking it). An incremental recover "
                         "cannot undo that: run 'schelk full-recover' first.");
     case UntrackedVerdict::kCannotTell:

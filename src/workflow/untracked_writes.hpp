@@ -50,16 +50,15 @@ struct StampSources {
 StampSources system_stamp_sources();
 
 // None when the path is no block device or its counters cannot be read.
-std::optional<ScratchStamp> take_scratch_stamp(const std::string& device,
-                                               const StampSources& src);
+std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, const StampSources& src);
 
 std::filesystem::path scratch_stamp_path_for(const std::filesystem::path& state_path);
 std::string stamp_to_json(const ScratchStamp& stamp);
 ScratchStamp stamp_from_json(const std::string& text);  // throws StateError
 
 enum class UntrackedVerdict {
-  kUnknown,    // no stamp, or no counters now (not a block device)
-  kCannotTell, // rebooted, or another device now: the counters do not compare
+  kUnknown,     // no stamp, or no counters now (not a block device)
+  kCannotTell,  // rebooted, or another device now: the counters do not compare
   kUntouched,
   kWritten,
 };

@@ -1,10 +1,11 @@
 // The discard guard: the mount-option parser and warning, and mount refusing (and rolling back
 // the era device) when discards cannot be turned off or stay on.
+#include "src/workflow/guard_discard.hpp"
+
 #include <catch2/catch.hpp>
 #include <sstream>
 
 #include "src/workflow/commands.hpp"
-#include "src/workflow/guard_discard.hpp"
 #include "tests/src/workflow_fakes.hpp"
 
 using namespace schelk;

@@ -181,8 +181,7 @@ TEST_CASE("mount refuses a scratch held by a stacked device or open for writing"
   auto ctx = rig.context();
   const auto st = load_state(rig.options().state_path);
   std::ofstream(sys.dev_dir / "holders" / "dm-3") << "";
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
-                    Catch::Contains("held by dm-3"));
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src), Catch::Contains("held by dm-3"));
   fs::remove(sys.dev_dir / "holders" / "dm-3");
   CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
   fs::create_directories(sys.src.proc_root / "4242" / "fd");
