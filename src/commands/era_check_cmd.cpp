@@ -34,22 +34,12 @@ int run_era_check(int argc, char** argv) {
       ("super-block-only", "");
   po::variables_map vm;
   if (!era_tools::parse_command_line(argc, argv, options, "era_check", kUsage, vm)) return 1;
-  if (vm.count("help")) {
-    era_tools::print_usage(stdout, kUsage);
-    return 0;
-  }
-  if (vm.count("version")) {
-    std::printf("%s\n", era_tools::version_string().c_str());
-    return 0;
-  }
-  if (!vm.count("input")) {
-    std::fprintf(stderr, "No input file provided.\n");
-    era_tools::print_usage(stderr, kUsage);
-    return 1;
-  }
+  if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;
+  const auto input_arg = era_tools::input_path(vm, kUsage);
+  if (!input_arg) return 1;
   const bool quiet = vm.count("quiet") > 0;
   try {
-    const std::string input = vm["input"].as<std::vector<std::string>>().front();
+    const std::string& input = *input_arg;
     era_tools::check_input_path(input);
     auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
     if (!quiet) std::fprintf(stderr, "examining superblock\n");

@@ -65,14 +65,7 @@ int run_era_invalidate(int argc, char** argv) {
                                      "era_invalidate", kUsage, vm)) {
     return 1;
   }
-  if (vm.count("help")) {
-    era_tools::print_usage(stdout, kUsage);
-    return 0;
-  }
-  if (vm.count("version")) {
-    std::printf("%s\n", era_tools::version_string().c_str());
-    return 0;
-  }
+  if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;
   try {
     era_metadata::WrittenSinceOptions opts;
     if (!since) {
@@ -82,12 +75,9 @@ int run_era_invalidate(int argc, char** argv) {
     }
     // The last --written-since wins, as with 0.9's getopt loop.
     opts.since_era = era_tools::parse_u32_like_0_9(*since);
-    if (!vm.count("input")) {
-      std::fprintf(stderr, "No input file provided.\n");
-      era_tools::print_usage(stderr, kUsage);
-      return 1;
-    }
-    const std::string input = vm["input"].as<std::vector<std::string>>().front();
+    const auto input_arg = era_tools::input_path(vm, kUsage);
+    if (!input_arg) return 1;
+    const std::string& input = *input_arg;
     era_tools::check_input_path(input);
     const bool snapshot = vm.count("metadata-snapshot") > 0;
     opts.superblock = snapshot ? era_metadata::SuperblockChoice::kMetadataSnapshot

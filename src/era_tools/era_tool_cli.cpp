@@ -8,6 +8,7 @@
 #include <charconv>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace po = boost::program_options;
 
@@ -117,6 +118,29 @@ void Output::close() {
     if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close of " + path_ + " failed");
   }
   fd_ = -1;
+}
+
+std::optional<int> answer_help_or_version(const boost::program_options::variables_map& vm,
+                                          std::string_view usage) {
+  if (vm.count("help")) {
+    print_usage(stdout, usage);
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("%s\n", version_string().c_str());
+    return 0;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> input_path(const boost::program_options::variables_map& vm,
+                                      std::string_view usage) {
+  if (!vm.count("input")) {
+    std::fprintf(stderr, "No input file provided.\n");
+    print_usage(stderr, usage);
+    return std::nullopt;
+  }
+  return vm["input"].as<std::vector<std::string>>().front();
 }
 
 }  // namespace schelk::era_tools

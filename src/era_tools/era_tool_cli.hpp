@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,15 @@ void print_usage(std::FILE* out, std::string_view usage);
 
 // The version printed by -V.
 [[nodiscard]] std::string version_string();
+
+// Answers -h (usage on stdout) and -V; returns the exit status when either was given.
+[[nodiscard]] std::optional<int> answer_help_or_version(const boost::program_options::variables_map& vm,
+                                                        std::string_view usage);
+
+// The positional input path; without one prints 0.9's "No input file provided." and the usage
+// to stderr and returns nothing (the tool then exits 1).
+[[nodiscard]] std::optional<std::string> input_path(const boost::program_options::variables_map& vm,
+                                                    std::string_view usage);
 
 // Parses an unsigned 32-bit number as 0.9's boost::lexical_cast<uint32_t> does: optional leading
 // '+' or '-' (a '-' negates modulo 2^32, so "-1" is 4294967295), then decimal digits only, no
