@@ -28,4 +28,13 @@ using ArrayBlockFn =
 void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
                        const ArrayScanOptions& options, const ArrayBlockFn& fn);
 
+// The same, but once per distinct (array, block location): fn(array_id, indices, block) with
+// every index of that array using the block (ascending; usually one, many for a block the
+// kernel shared), each validated. Work that depends only on the block's content can thus be
+// done once per block instead of once per index.
+using SharedArrayBlockFn = std::function<void(
+    std::size_t array_id, std::span<const std::uint64_t> indices, const std::byte* block)>;
+void scan_shared_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
+                              const ArrayScanOptions& options, const SharedArrayBlockFn& fn);
+
 }  // namespace era_metadata
