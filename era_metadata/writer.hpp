@@ -2,8 +2,8 @@
 // superblock, metadata space map, writeset btree, bitsets and the era array. Pure: blocks go
 // out through a MetadataSink in ascending, gap-free order, in large batches.
 // Layout (dm-era-format.md sections 1-4): sb, sm index, ref-count leaf, sm bitmaps, writeset
-// tree, each writeset's bitset (btree then array blocks), current writeset, era array. Like the
-// kernel (dm-array's resize), every full all-zero era-array block is by default one shared block.
+// tree, each writeset's bitset (btree then array blocks), current writeset, era array (one
+// block per index, as the kernel and 0.9 era_restore write it; optionally one shared zero block).
 #pragma once
 
 #include <cstddef>
@@ -79,9 +79,11 @@ EraArrayFill era_array_from(std::vector<std::uint32_t> values);
 
 struct WriterOptions {
   // Write every full era-array block whose values are all 0 once, referenced from each of its
-  // indices (reference count in the space map), as the kernel lays out a freshly grown array.
-  // Off: one distinct block per index.
-  bool share_zero_era_blocks = true;
+  // indices (exact reference count in the space map). Off by default: mainline dm-array's resize
+  // allocates one block per index (insert_new_ablock; fixtures/kernel images show it), and so
+  // does 0.9 era_restore. Only a pre-merge dm-array draft shared a default block. On: a valid
+  // layout that tests and benchmarks use to exercise the readers on shared blocks.
+  bool share_zero_era_blocks = false;
 };
 
 // Metadata blocks the model occupies; the device needs at least this many.

@@ -141,7 +141,7 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
         era_block(indices.front(), vals, count, false);
         return;
       }
-      // A shared block (the kernel's default block of a grown array: all zero): examine its
+      // A shared block (typically an all-zero default block): examine its
       // values once, then skip every use of it when none is >= n.
       bool too_great = false;
       bool any = false;

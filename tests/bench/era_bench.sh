@@ -2,7 +2,9 @@
 # era_invalidate benchmark: ours vs thin-provisioning-tools 0.9 vs Rust 1.x on the same
 # read-only loop device. Images (written by our writer, era_image_bench) have 16M and 456M data
 # blocks (456M = 1.7 TiB at 4 KiB) in three shapes: (a) 1% written only in an archived writeset,
-# (b) the same digested into the era array, (c) both (1% digested + another 1% archived).
+# (b) the same digested into the era array, (c) both (1% digested + another 1% archived);
+# optional (s): (a) with every all-zero era-array block one shared block (a valid layout, but
+# the kernel and 0.9 era_restore write one block per index).
 # Wall time is the best of 5 runs (a peer whose run exceeds 60 s runs once), RSS the peak.
 # Outputs are compared after normalizing 0.9's `end = "E"` spelling and final newline.
 # Usage: tests/bench/era_bench.sh [--quick] [BUILD_DIR]     (--quick: 16M only). Needs root.

@@ -1,4 +1,4 @@
-// The writer's kernel-like era-array layout (one shared all-zero block referenced from many
+// The writer's optional shared era-array layout (one all-zero block referenced from many
 // indices): 0.9 era_check accepts it, 0.9 era_dump prints the same as for the unshared layout,
 // and our own readers (read_written_since, check_metadata) agree on both layouts and with the model.
 #include <catch2/catch.hpp>
