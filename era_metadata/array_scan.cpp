@@ -37,6 +37,15 @@ struct AlignedFree {
 
 void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
                        const ArrayScanOptions& options, const ArrayBlockFn& fn) {
+  scan_shared_array_blocks(
+      source, arrays, options,
+      [&](std::size_t id, std::span<const std::uint64_t> indices, const std::byte* block) {
+        for (const std::uint64_t i : indices) fn(id, i, block);
+      });
+}
+
+void scan_shared_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
+                              const ArrayScanOptions& options, const SharedArrayBlockFn& fn) {
   std::vector<Task> tasks;
   std::size_t total = 0;
   for (const auto& a : arrays) total += a.blocks.size();
@@ -101,6 +110,7 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
           ::operator new[](max_run * kBlockSize, std::align_val_t{kBlockSize})));
       const std::unique_ptr<bool[]> ok_buf(new bool[max_run]);
       bool* ok = ok_buf.get();
+      std::vector<std::uint64_t> indices;
       for (;;) {
         if (failed.load(std::memory_order_relaxed)) return;
         const std::size_t k = next.fetch_add(1, std::memory_order_relaxed);
@@ -108,14 +118,21 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
         const Run& r = runs[k];
         source.read_blocks(r.first_block, r.nr_blocks, buf.get());
         verify_blocks(buf.get(), r.nr_blocks, BlockKind::kArrayBlock, ok);
-        for (std::size_t t = r.first_task; t < r.end_task; ++t) {
-          const Task& task = tasks[t];
-          const std::byte* block = buf.get() + (task.location - r.first_block) * kBlockSize;
-          const ArrayRef& a = arrays[task.array_id];
-          // A bad checksum is re-checked by validate_array_block, which names the block's kind.
-          validate_array_block(block, task.location, a, task.index,
-                               !ok[task.location - r.first_block]);
-          fn(task.array_id, task.index, block);
+        // Tasks are sorted by (location, array), so each group of uses is contiguous.
+        for (std::size_t t = r.first_task; t < r.end_task;) {
+          const Task& first = tasks[t];
+          const std::byte* block = buf.get() + (first.location - r.first_block) * kBlockSize;
+          const ArrayRef& a = arrays[first.array_id];
+          indices.clear();
+          for (; t < r.end_task && tasks[t].location == first.location &&
+                 tasks[t].array_id == first.array_id;
+               ++t) {
+            // A bad checksum is re-checked by validate_array_block, which names the block's kind.
+            validate_array_block(block, first.location, a, tasks[t].index,
+                                 !ok[first.location - r.first_block]);
+            indices.push_back(tasks[t].index);
+          }
+          fn(first.array_id, indices, block);
         }
       }
     } catch (...) {

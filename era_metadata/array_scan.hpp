@@ -1,7 +1,8 @@
 // Bulk reader of dm-array blocks: reads every array block of a set of arrays exactly once, in
 // ascending location order coalesced into large reads, on a small pool of threads, validates
 // each block and hands it to a callback. Shared blocks (one block at several indices, as the
-// kernel creates when it grows an array) are read once and handed over once per use.
+// draft dm-array shared its default block when growing) are read once and handed over once per
+// use.
 #pragma once
 
 #include <cstddef>
@@ -27,5 +28,14 @@ using ArrayBlockFn =
     std::function<void(std::size_t array_id, std::uint64_t index, const std::byte* block)>;
 void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
                        const ArrayScanOptions& options, const ArrayBlockFn& fn);
+
+// The same, but once per distinct (array, block location): fn(array_id, indices, block) with
+// every index of that array using the block (ascending; usually one, many for a block the
+// valid layout may share), each validated. Work that depends only on the block's content can thus be
+// done once per block instead of once per index.
+using SharedArrayBlockFn = std::function<void(
+    std::size_t array_id, std::span<const std::uint64_t> indices, const std::byte* block)>;
+void scan_shared_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,
+                              const ArrayScanOptions& options, const SharedArrayBlockFn& fn);
 
 }  // namespace era_metadata

@@ -64,6 +64,14 @@ struct ArrayPlan {
   BtreePlan tree;
   std::uint64_t first_array_block = 0;
   std::uint64_t end_block = 0;
+  // Sharing: block_of[i] = location of index i (empty: first_array_block + i). The shared block,
+  // used by shared_uses indices, is first_array_block; the distinct blocks follow it.
+  std::vector<std::uint64_t> block_of;
+  std::uint64_t shared_uses = 0;
+
+  [[nodiscard]] std::uint64_t location(std::uint64_t i) const {
+    return block_of.empty() ? first_array_block + i : block_of[i];
+  }
 };
 
 ArrayPlan plan_array(std::uint64_t length, std::uint32_t value_size, std::uint64_t first_block) {
@@ -78,6 +86,40 @@ ArrayPlan plan_array(std::uint64_t length, std::uint32_t value_size, std::uint64
   return a;
 }
 
+// Like plan_array, but the indices flagged in `shared` all use one block (at first_array_block).
+ArrayPlan plan_shared_array(std::uint64_t length, std::uint32_t value_size, std::uint64_t first_block,
+                            const std::vector<bool>& shared) {
+  ArrayPlan a = plan_array(length, value_size, first_block);
+  const auto uses = static_cast<std::uint64_t>(std::count(shared.begin(), shared.end(), true));
+  if (uses == 0) return a;
+  a.shared_uses = uses;
+  a.block_of.resize(a.nr_array_blocks);
+  std::uint64_t next = a.first_array_block + 1;
+  for (std::uint64_t i = 0; i < a.nr_array_blocks; ++i) {
+    a.block_of[i] = shared[i] ? a.first_array_block : next++;
+  }
+  a.end_block = next;
+  return a;
+}
+
+// Era-array indices whose block is full and all zero (empty when sharing is off). Calls the
+// model's fill once per full block.
+std::vector<bool> zero_era_blocks(const EraModel& m, const WriterOptions& o) {
+  if (!o.share_zero_era_blocks) return {};
+  const std::uint64_t full = m.nr_blocks / kEraEntriesPerBlock;
+  std::vector<bool> zero(div_up(m.nr_blocks, kEraEntriesPerBlock), false);
+  std::array<std::uint32_t, kEraEntriesPerBlock> vals{};
+  for (std::uint64_t k = 0; k < full; ++k) {
+    if (!m.era_array) {
+      zero[k] = true;
+      continue;
+    }
+    m.era_array(k * kEraEntriesPerBlock, vals.data(), vals.size());
+    zero[k] = std::all_of(vals.begin(), vals.end(), [](std::uint32_t v) { return v == 0; });
+  }
+  return zero;
+}
+
 struct Layout {
   std::uint64_t sm_nr_blocks = 0;  // blocks the space map covers
   std::uint64_t nr_bitmaps = 0;
@@ -86,9 +128,13 @@ struct Layout {
   std::optional<ArrayPlan> current;
   ArrayPlan era_array;
   std::uint64_t used = 0;  // blocks 0..used-1 are allocated, each with reference count 1
+  // ... but for the era array's shared block, if any, whose count is shared_uses.
+  std::uint64_t shared_block = 0;
+  std::uint64_t shared_uses = 0;
 };
 
-Layout plan_layout(const EraModel& m, std::uint64_t device_blocks) {
+Layout plan_layout(const EraModel& m, std::uint64_t device_blocks,
+                   const std::vector<bool>& zero_era) {
   Layout l;
   l.sm_nr_blocks = std::min(device_blocks, kMaxSpaceMapBlocks);
   l.nr_bitmaps = std::max<std::uint64_t>(1, div_up(l.sm_nr_blocks, kEntriesPerBitmapBlock));
@@ -103,8 +149,11 @@ Layout plan_layout(const EraModel& m, std::uint64_t device_blocks) {
     l.current = plan_array(div_up(m.current_writeset->nr_bits, 64), kBitsetValueSize, b);
     b = l.current->end_block;
   }
-  l.era_array = plan_array(m.nr_blocks, kEraArrayValueSize, b);
+  l.era_array = zero_era.empty() ? plan_array(m.nr_blocks, kEraArrayValueSize, b)
+                                  : plan_shared_array(m.nr_blocks, kEraArrayValueSize, b, zero_era);
   l.used = l.era_array.end_block;
+  l.shared_uses = l.era_array.shared_uses;
+  if (l.shared_uses) l.shared_block = l.era_array.first_array_block;
   return l;
 }
 
@@ -212,8 +261,18 @@ template <typename FillFn>
 void emit_array(BlockEmitter& out, const ArrayPlan& a, FillFn fill) {
   emit_btree(
       out, a.tree, kArrayBtreeValueSize, [](std::uint64_t i) { return i; },
-      [&](std::uint64_t i, std::byte* dst) { store_le64(dst, a.first_array_block + i); });
+      [&](std::uint64_t i, std::byte* dst) { store_le64(dst, a.location(i)); });
+  if (a.shared_uses) {
+    // The shared block: full, every value zero (what dm-array's resize inserts).
+    std::byte* blk = out.next();
+    store_le32(blk + ablock::kMaxEntries, a.per_block);
+    store_le32(blk + ablock::kNrEntries, a.per_block);
+    store_le32(blk + ablock::kValueSize, a.value_size);
+    store_le64(blk + ablock::kBlocknr, out.current_block());
+    stamp(blk, BlockKind::kArrayBlock);
+  }
   for (std::uint64_t k = 0; k < a.nr_array_blocks; ++k) {
+    if (a.location(k) == a.first_array_block && a.shared_uses) continue;
     std::byte* blk = out.next();
     const std::uint64_t first = k * a.per_block;
     const auto cnt = static_cast<std::uint32_t>(std::min<std::uint64_t>(a.per_block, a.length - first));
@@ -255,9 +314,16 @@ void emit_space_map(BlockEmitter& out, const Layout& l) {
   }
   stamp(idx, BlockKind::kSpaceMapIndex);
 
-  // Ref-count btree (block 2): empty leaf, no block is shared.
+  // Ref-count btree (block 2): holds the counts >= 3 (the 2-bit entries saturate at 3), i.e.
+  // at most the era array's shared block.
   std::byte* rc = out.next();
-  node_header(rc, 2, true, 0, btree_max_entries(4), 4);
+  const bool big = l.shared_uses >= 3;
+  node_header(rc, 2, true, big ? 1 : 0, btree_max_entries(4), 4);
+  if (big) {
+    store_le64(rc + node::kHeaderSize, l.shared_block);
+    store_le32(rc + node::kHeaderSize + 8 * std::size_t{btree_max_entries(4)},
+               static_cast<std::uint32_t>(l.shared_uses));
+  }
   stamp(rc, BlockKind::kBtreeNode);
 
   for (std::uint64_t i = 0; i < l.nr_bitmaps; ++i) {
@@ -272,6 +338,15 @@ void emit_space_map(BlockEmitter& out, const Layout& l) {
       const std::uint64_t mask =
           in_word == 32 ? ~std::uint64_t{0} : (std::uint64_t{1} << (2 * in_word)) - 1;
       store_le64(words + 8 * w, 0xAAAAAAAAAAAAAAAAull & mask);
+    }
+    if (l.shared_uses > 1 && l.shared_block >= lo && l.shared_block < lo + kEntriesPerBitmapBlock) {
+      // Entry e is bits 2e (value 2) and 2e + 1 (value 1) of the little-endian bitmap.
+      const std::uint64_t e = l.shared_block - lo;
+      const std::uint64_t v = std::min<std::uint64_t>(l.shared_uses, 3);
+      std::byte* wp = words + 8 * (e / 32);
+      std::uint64_t word = load_le64(wp) & ~(std::uint64_t{3} << (2 * (e % 32)));
+      word |= (((v & 1) << 1) | (v >> 1)) << (2 * (e % 32));
+      store_le64(wp, word);
     }
     stamp(bm, BlockKind::kSpaceMapBitmap);
   }
@@ -320,19 +395,21 @@ EraArrayFill era_array_from(std::vector<std::uint32_t> values) {
   };
 }
 
-std::uint64_t metadata_blocks_needed(const EraModel& model) {
+std::uint64_t metadata_blocks_needed(const EraModel& model, const WriterOptions& options) {
+  const std::vector<bool> zero = zero_era_blocks(model, options);
   // The bitmap count depends on the device size; grow until the layout fits.
   std::uint64_t dev = 4;
   for (;;) {
-    const std::uint64_t used = plan_layout(model, dev).used;
+    const std::uint64_t used = plan_layout(model, dev, zero).used;
     if (used <= dev) return dev;
     dev = used;
   }
 }
 
-void write_metadata(const EraModel& m, std::uint64_t device_blocks, MetadataSink& sink) {
+void write_metadata(const EraModel& m, std::uint64_t device_blocks, MetadataSink& sink,
+                    const WriterOptions& options) {
   validate_model(m);
-  const Layout l = plan_layout(m, device_blocks);
+  const Layout l = plan_layout(m, device_blocks, zero_era_blocks(m, options));
   if (l.used > l.sm_nr_blocks) {
     throw WriterError("metadata device too small: the metadata needs " + std::to_string(l.used) +
                       " blocks of 4 KiB, the device has " + std::to_string(device_blocks) +

@@ -2,7 +2,8 @@
 // superblock, metadata space map, writeset btree, bitsets and the era array. Pure: blocks go
 // out through a MetadataSink in ascending, gap-free order, in large batches.
 // Layout (dm-era-format.md sections 1-4): sb, sm index, ref-count leaf, sm bitmaps, writeset
-// tree, each writeset's bitset (btree then array blocks), current writeset, era array.
+// tree, each writeset's bitset (btree then array blocks), current writeset, era array (one
+// block per index, as the kernel and 0.9 era_restore write it; optionally one shared zero block).
 #pragma once
 
 #include <cstddef>
@@ -57,8 +58,10 @@ struct WritesetModel {
   WordFill fill;
 };
 
-// Fills out[0..count) with era_array[first .. first + count); called once per array block, in
-// ascending order, so a model can produce 456M entries without holding them.
+// Fills out[0..count) with era_array[first .. first + count); called per array block, in
+// ascending order, so a model can produce 456M entries without holding them. It must give the
+// same values every time: the writer makes up to two passes (the first finds all-zero blocks)
+// and the second skips blocks that are shared.
 using EraArrayFill =
     std::function<void(std::uint64_t first, std::uint32_t* out, std::size_t count)>;
 
@@ -74,11 +77,22 @@ struct EraModel {
 // Era array filled from a vector (must hold nr_blocks values).
 EraArrayFill era_array_from(std::vector<std::uint32_t> values);
 
+struct WriterOptions {
+  // Write every full era-array block whose values are all 0 once, referenced from each of its
+  // indices (exact reference count in the space map). Off by default: mainline dm-array's resize
+  // allocates one block per index (insert_new_ablock; fixtures/kernel images show it), and so
+  // does 0.9 era_restore. Only a pre-merge dm-array draft shared a default block. On: a valid
+  // layout that tests and benchmarks use to exercise the readers on shared blocks.
+  bool share_zero_era_blocks = false;
+};
+
 // Metadata blocks the model occupies; the device needs at least this many.
-[[nodiscard]] std::uint64_t metadata_blocks_needed(const EraModel& model);
+[[nodiscard]] std::uint64_t metadata_blocks_needed(const EraModel& model,
+                                                   const WriterOptions& options = {});
 
 // Writes the whole metadata for a device of `device_blocks` 4 KiB blocks. Validates first and
 // throws WriterError before the first block goes to the sink.
-void write_metadata(const EraModel& model, std::uint64_t device_blocks, MetadataSink& sink);
+void write_metadata(const EraModel& model, std::uint64_t device_blocks, MetadataSink& sink,
+                    const WriterOptions& options = {});
 
 }  // namespace era_metadata

@@ -107,38 +107,66 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
   const std::uint32_t current_era = sb.current_era;
   ArrayScanOptions scan;
   scan.threads = options.threads;
-  scan_array_blocks(source, arrays, scan, [&](std::size_t id, std::uint64_t index, const std::byte* block) {
+  // One era-array index: bit b of the result set if era_array[b] >= n (every bit when n == 0).
+  auto era_block = [&](std::uint64_t index, const std::byte* vals, std::uint32_t count,
+                       bool checked) {
+    const ArrayRef& a = arrays[0];
+    std::uint64_t pos = index * kEraEntriesPerBlock;
+    bool too_great = false;
+    for (std::uint32_t j = 0; j < count;) {
+      const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
+      const std::uint32_t take = std::min<std::uint32_t>(64 - off, count - j);
+      std::uint64_t m;
+      if (n == 0) {
+        m = take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;
+        if (!checked) mask_greater(vals + 4 * std::size_t{j}, take, 0, current_era, &too_great);
+      } else {
+        m = mask_greater(vals + 4 * std::size_t{j}, take, n - 1, current_era, &too_great);
+      }
+      if (m != 0) bits.atomic_or_word(pos >> 6, m << off);
+      j += take;
+      pos += take;
+    }
+    if (too_great) era_too_great(a, a.blocks[index], index, vals, count, current_era);
+  };
+  scan_shared_array_blocks(source, arrays, scan, [&](std::size_t id,
+                                                     std::span<const std::uint64_t> indices,
+                                                     const std::byte* block) {
     const std::byte* vals = block + ablock::kHeaderSize;
     const ArrayRef& a = arrays[id];
-    const std::uint32_t count = a.entries_in_block(index);
     if (id == 0) {
-      std::uint64_t pos = index * kEraEntriesPerBlock;
-      bool too_great = false;
-      for (std::uint32_t j = 0; j < count;) {
-        const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
-        const std::uint32_t take = std::min<std::uint32_t>(64 - off, count - j);
-        std::uint64_t m;
-        if (n == 0) {
-          m = take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;
-          mask_greater(vals + 4 * std::size_t{j}, take, 0, current_era, &too_great);
-        } else {
-          m = mask_greater(vals + 4 * std::size_t{j}, take, n - 1, current_era, &too_great);
-        }
-        bits.atomic_or_word(pos >> 6, m << off);
-        j += take;
-        pos += take;
+      // Every index was validated against the block's nr_entries, so they share one count.
+      const std::uint32_t count = a.entries_in_block(indices.front());
+      if (indices.size() == 1) {
+        era_block(indices.front(), vals, count, false);
+        return;
       }
-      if (too_great) era_too_great(a, a.blocks[index], index, vals, count, current_era);
+      // A shared block (typically an all-zero default block): examine its
+      // values once, then skip every use of it when none is >= n.
+      bool too_great = false;
+      bool any = false;
+      for (std::uint32_t j = 0; j < count; j += 64) {
+        any |= mask_greater(vals + 4 * std::size_t{j}, std::min<std::uint32_t>(64, count - j),
+                            n == 0 ? 0 : n - 1, current_era, &too_great) != 0;
+      }
+      if (too_great) {
+        era_too_great(a, a.blocks[indices.front()], indices.front(), vals, count, current_era);
+      }
+      if (n != 0 && !any) return;
+      for (const std::uint64_t index : indices) era_block(index, vals, count, true);
       return;
     }
+    const std::uint32_t count = a.entries_in_block(indices.front());
     const std::uint64_t limit = clamp[id];
-    const std::uint64_t first_word = index * kBitsetWordsPerBlock;
-    for (std::uint32_t j = 0; j < count; ++j) {
-      const std::uint64_t w = first_word + j;
-      if (w * 64 >= limit) break;
-      std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
-      if (limit - w * 64 < 64) word &= (std::uint64_t{1} << (limit - w * 64)) - 1;
-      if (word != 0) bits.atomic_or_word(w, word);
+    for (const std::uint64_t index : indices) {
+      const std::uint64_t first_word = index * kBitsetWordsPerBlock;
+      for (std::uint32_t j = 0; j < count; ++j) {
+        const std::uint64_t w = first_word + j;
+        if (w * 64 >= limit) break;
+        std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
+        if (limit - w * 64 < 64) word &= (std::uint64_t{1} << (limit - w * 64)) - 1;
+        if (word != 0) bits.atomic_or_word(w, word);
+      }
     }
   });
   return out;

@@ -1,7 +1,9 @@
 // Helper of era_bench.sh: writes benchmark metadata images with our writer, and times a peer
 // command (best wall time of N runs and peak RSS, via wait4), saving its stdout.
 //   era_image_bench write SHAPE NR_BLOCKS FILE    SHAPE: a (1% in an archived writeset),
-//                                                 b (1% digested into the era array), c (both)
+//                                                 b (1% digested into the era array), c (both),
+//                                                 s (a, with one shared all-zero array block;
+//                                                 not what the kernel writes)
 //   era_image_bench time REPEAT LIMIT_S OUT -- CMD ARGS...
 //   prints "wall_s=<best> rss_kib=<max> runs=<n> rc=<last>"
 #include <fcntl.h>
@@ -49,7 +51,7 @@ int write_image(char shape, std::uint32_t nr_blocks, const std::string& file) {
   m.data_block_size = 8;
   m.nr_blocks = nr_blocks;
   m.current_era = 2;
-  if (shape == 'a') m.writesets.push_back(pattern_writeset(1, nr_blocks, 1));
+  if (shape == 'a' || shape == 's') m.writesets.push_back(pattern_writeset(1, nr_blocks, 1));
   if (shape == 'b' || shape == 'c') {
     m.era_array = [](std::uint64_t first, std::uint32_t* out, std::size_t count) {
       for (std::size_t i = 0; i < count; ++i) out[i] = chunk_written((first + i) / 64, 2) ? 1 : 0;
@@ -59,7 +61,9 @@ int write_image(char shape, std::uint32_t nr_blocks, const std::string& file) {
     m.current_era = 3;
     m.writesets.push_back(pattern_writeset(2, nr_blocks, 1));
   }
-  const std::uint64_t blocks = era_metadata::metadata_blocks_needed(m);
+  era_metadata::WriterOptions options;
+  options.share_zero_era_blocks = shape == 's';
+  const std::uint64_t blocks = era_metadata::metadata_blocks_needed(m, options);
   {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(blocks * 4096)) != 0) {
@@ -70,7 +74,7 @@ int write_image(char shape, std::uint32_t nr_blocks, const std::string& file) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   schelk::FileSink sink(file);
-  era_metadata::write_metadata(m, blocks, sink);
+  era_metadata::write_metadata(m, blocks, sink, options);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("wrote %s: shape %c, %u data blocks, %llu metadata blocks, %.2f s\n", file.c_str(),
               shape, nr_blocks, static_cast<unsigned long long>(blocks), s);
@@ -121,7 +125,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr,
-               "usage: era_image_bench write a|b|c NR_BLOCKS FILE\n"
+               "usage: era_image_bench write a|b|c|s NR_BLOCKS FILE\n"
                "       era_image_bench time REPEAT LIMIT_S OUT -- CMD ARGS...\n");
   return 2;
 }
