@@ -47,9 +47,9 @@ void cmd_full_recover(Context& ctx, bool verify) {
   const auto report = s.copy({st.virgin, st.scratch, {{0, vsize}}, verify, true});
   check_verified(report, st.virgin, st.scratch);
   st.virgin_superblock_hash = s.hash_superblock(st.virgin);
+  record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);
-  record_scratch_untouched(ctx, st);
   out << "Full recovery complete: " << format_bytes(report.bytes) << " copied in "
       << format_duration(report.seconds) << ".\n";
 }

@@ -111,9 +111,9 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   st.granularity = o.granularity;
   st.virgin_superblock_hash = s.hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
+  record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
-  record_scratch_untouched(ctx, st);
   out << "Initialized. State saved to " << ctx.options().state_path.string() << "\n";
   print_initialized_warning(out, o);
   warn_if_discard_option(out, o.mount_options);

@@ -40,9 +40,9 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
   st.is_mounted = false;
   st.current_era.reset();
   st.virgin_superblock_hash = ctx.seams().hash_superblock(st.virgin);
+  record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);
-  record_scratch_untouched(ctx, st);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to promote.\n";
   } else {

@@ -37,10 +37,12 @@ void recover_locked(Context& ctx, const RecoverOptions& opts) {
   test_stop_point("after-copy");
   st.is_mounted = false;
   st.current_era.reset();
+  // Stamp before the state says "not mounted": a kill between the two must not leave a saved
+  // state whose stamp predates our own copy (the next mount would refuse).
+  record_scratch_untouched(ctx, st);
   ctx.save(st);
   test_stop_point("after-save");
   remove_journal(ctx.options().state_path);
-  record_scratch_untouched(ctx, st);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to recover.\n";
   } else {
