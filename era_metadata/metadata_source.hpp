@@ -19,6 +19,9 @@ class MetadataSource {  // a device or file of 4096-byte metadata blocks
   // Throws (naming the block range) on I/O error or a range past the end. Safe for concurrent
   // use by several threads.
   virtual void read_blocks(std::uint64_t first, std::uint64_t count, std::byte* out) const = 0;
+  // Whether overlapping reads from several threads is faster than one thread (true for devices
+  // and files, where a read waits on I/O; false for memory).
+  [[nodiscard]] virtual bool concurrent_reads_help() const { return true; }
 };
 
 // Throws MetadataError naming the range unless [first, first+count) lies within nr_blocks.
@@ -29,6 +32,7 @@ class MemoryMetadataSource final : public MetadataSource {
   explicit MemoryMetadataSource(std::vector<std::byte> bytes) : bytes_(std::move(bytes)) {}
   [[nodiscard]] std::uint64_t nr_blocks() const override;
   void read_blocks(std::uint64_t first, std::uint64_t count, std::byte* out) const override;
+  [[nodiscard]] bool concurrent_reads_help() const override { return false; }
   [[nodiscard]] std::size_t size_bytes() const { return bytes_.size(); }
 
  private:

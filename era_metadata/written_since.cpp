@@ -48,6 +48,28 @@ std::uint64_t mask_greater(const std::byte* vals, std::uint32_t n, std::uint32_t
   return mask;
 }
 
+// The largest of n little-endian u32 values (0 when n == 0).
+std::uint32_t max_value(const std::byte* vals, std::uint32_t n) {
+  std::uint32_t best = 0;
+  std::uint32_t j = 0;
+#if defined(__SSE2__)
+  // Unsigned max from SSE2's signed compare on biased values; the bias is undone at the end.
+  const __m128i bias = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  __m128i m = _mm_set1_epi32(static_cast<int>(0x80000000u));  // biased 0
+  for (; j + 4 <= n; j += 4) {
+    const __m128i v = _mm_xor_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(vals + 4 * std::size_t{j})), bias);
+    const __m128i gt = _mm_cmpgt_epi32(v, m);
+    m = _mm_or_si128(_mm_and_si128(gt, v), _mm_andnot_si128(gt, m));
+  }
+  alignas(16) std::uint32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), m);
+  for (const std::uint32_t l : lanes) best = std::max(best, l ^ 0x80000000u);
+#endif
+  for (; j < n; ++j) best = std::max(best, load_le32(vals + 4 * std::size_t{j}));
+  return best;
+}
+
 [[noreturn]] void era_too_great(const ArrayRef& a, std::uint64_t location, std::uint64_t index,
                                 const std::byte* vals, std::uint32_t n, std::uint32_t max) {
   for (std::uint32_t j = 0; j < n; ++j) {
@@ -94,8 +116,17 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
     arrays.push_back(std::move(a));
     clamp.push_back(std::min<std::uint64_t>(nr_bits, sb.nr_blocks));
   };
-  for (const auto& ws : read_writeset_tree(source, sb, &out.warnings)) {
+  const auto writesets = read_writeset_tree(source, sb, &out.warnings);
+  for (const auto& ws : writesets) {
     if (ws.era >= n) add_bitset("writeset of era " + std::to_string(ws.era), ws.nr_bits, ws.bitset_root);
+  }
+  if (options.trust_kernel_order && !writesets.empty()) {
+    std::uint32_t lowest = writesets.front().era;
+    for (const auto& ws : writesets) lowest = std::min(lowest, ws.era);
+    if (lowest <= n) {
+      arrays[0].blocks.clear();  // its values are <= lowest <= n, all covered by writesets
+      out.era_array_values_read = false;
+    }
   }
   if (!snapshot && options.include_current_writeset && sb.current_writeset_root != 0 &&
       sb.current_era >= n) {
@@ -138,6 +169,9 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
       // Every index was validated against the block's nr_entries, so they share one count.
       const std::uint32_t count = a.entries_in_block(indices.front());
       if (indices.size() == 1) {
+        // Most blocks hold no era >= n (never-written blocks are 0): one pass to find out.
+        const std::uint32_t top = max_value(vals, count);
+        if (n != 0 && top < n && top <= current_era) return;
         era_block(indices.front(), vals, count, false);
         return;
       }
@@ -160,12 +194,29 @@ WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOp
     const std::uint64_t limit = clamp[id];
     for (const std::uint64_t index : indices) {
       const std::uint64_t first_word = index * kBitsetWordsPerBlock;
-      for (std::uint32_t j = 0; j < count; ++j) {
-        const std::uint64_t w = first_word + j;
-        if (w * 64 >= limit) break;
-        std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
-        if (limit - w * 64 < 64) word &= (std::uint64_t{1} << (limit - w * 64)) - 1;
-        if (word != 0) bits.atomic_or_word(w, word);
+      if (first_word * 64 >= limit) continue;
+      // Words wholly below the clamp, then at most one partial word.
+      const std::uint64_t usable_bits = limit - first_word * 64;
+      const auto full = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, usable_bits / 64));
+      std::uint32_t j = 0;
+      for (; j + 8 <= full; j += 8) {
+        // Most words of a sparse writeset are zero: test eight at a time.
+        std::uint64_t any = 0;
+        for (std::uint32_t k = 0; k < 8; ++k) any |= load_le64(vals + 8 * std::size_t{j + k});
+        if (any == 0) continue;
+        for (std::uint32_t k = 0; k < 8; ++k) {
+          const std::uint64_t word = load_le64(vals + 8 * std::size_t{j + k});
+          if (word != 0) bits.atomic_or_word(first_word + j + k, word);
+        }
+      }
+      for (; j < full; ++j) {
+        const std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
+        if (word != 0) bits.atomic_or_word(first_word + j, word);
+      }
+      if (j < count && usable_bits % 64 != 0 && j == usable_bits / 64) {
+        const std::uint64_t word = load_le64(vals + 8 * std::size_t{j}) &
+                                   ((std::uint64_t{1} << (usable_bits % 64)) - 1);
+        if (word != 0) bits.atomic_or_word(first_word + j, word);
       }
     }
   });

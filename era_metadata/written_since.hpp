@@ -20,6 +20,13 @@ struct WrittenSinceOptions {
   // Offline metadata only (ignored for a snapshot, whose current writeset is stale): also count
   // the live superblock's current writeset as era current_era (after a crash it holds writes).
   bool include_current_writeset = false;
+  // Skip reading the era array's values when the lowest archived era is <= since_era, as
+  // thin-provisioning-tools 1.x always does. Right for metadata only the kernel wrote: its
+  // digestion keeps every era-array value <= the lowest archived era (dm-era-format.md 5.5), so
+  // the writesets already hold every block the era array could add. Wrong for metadata edited
+  // by hand (era_restore of edited XML), hence off by default. The era array's btree is still
+  // walked and checked; an empty writeset tree always reads the era array.
+  bool trust_kernel_order = false;
   unsigned threads = 0;  // 0: max(4, hardware_concurrency), so O_DIRECT reads overlap
 };
 
@@ -30,6 +37,7 @@ struct WrittenSet {
   std::uint64_t superblock_location = 0;
   BlockBitmap blocks;                 // nr_blocks bits; bit b set = data block b written
   std::vector<std::string> warnings;  // non-fatal findings (odd flags, underfull nodes)
+  bool era_array_values_read = true;  // false when trust_kernel_order skipped them
 };
 
 // Throws MetadataError (damaged metadata) or std::system_error (I/O).

@@ -25,7 +25,8 @@ constexpr std::string_view kUsage =
     "  {-o <xml file>}\n"
     "  {--metadata-snapshot}\n"
     "  {-V|--version}\n"
-    "  {--include-current-writeset}\n";
+    "  {--include-current-writeset}\n"
+    "  {--trust-kernel-order}\n";
 
 }  // namespace
 
@@ -59,6 +60,7 @@ int run_era_invalidate(int argc, char** argv) {
       ("output,o", po::value<std::string>(), "")
       ("metadata-snapshot", "")
       ("include-current-writeset", "")
+      ("trust-kernel-order", "")
       ("threads", po::value<unsigned>(), "");
   po::variables_map vm;
   if (!era_tools::parse_command_line(static_cast<int>(args.size()), args.data(), options,
@@ -83,6 +85,7 @@ int run_era_invalidate(int argc, char** argv) {
     opts.superblock = snapshot ? era_metadata::SuperblockChoice::kMetadataSnapshot
                                : era_metadata::SuperblockChoice::kLive;
     opts.include_current_writeset = vm.count("include-current-writeset") > 0;
+    opts.trust_kernel_order = vm.count("trust-kernel-order") > 0;
     if (vm.count("threads")) opts.threads = vm["threads"].as<unsigned>();
     // A held snapshot means the kernel has the device open: O_EXCL would fail.
     auto source = era_metadata::FileMetadataSource::open(

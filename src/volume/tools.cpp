@@ -24,8 +24,8 @@ std::optional<std::string> find_in_path(const std::string& name) {
   std::stringstream path(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
   std::string dir;
   while (std::getline(path, dir, ':')) {
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + name;
+    // An empty PATH entry means the current directory.
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0) {

@@ -200,3 +200,52 @@ TEST_CASE("every single-field damage of array and node headers is rejected, neve
     CHECK_THROWS_AS(read_written_since(src, {}), MetadataError);
   }
 }
+
+TEST_CASE("trust_kernel_order: same answer on kernel-shaped metadata, era array values unread") {
+  std::mt19937_64 rng(77);
+  // random_spec keeps era-array values (< 8) below the archived eras (8..), as digestion does.
+  const ImageSpec spec = random_spec(rng, 5000, 4);
+  MemoryMetadataSource src(MetadataBuilder::build(spec));
+  for (std::uint32_t n : {0u, 3u, 7u, 8u, 9u, 11u, 12u, 20u}) {
+    INFO("since " << n);
+    WrittenSinceOptions o;
+    o.since_era = n;
+    o.trust_kernel_order = true;
+    const WrittenSet w = read_written_since(src, o);
+    CHECK(as_vector(w.blocks) == model(spec, n, std::nullopt));
+    CHECK(w.era_array_values_read == (n < 8));  // 8 is the lowest archived era
+  }
+}
+
+TEST_CASE("trust_kernel_order: hand-made metadata breaking the kernel's order loses blocks") {
+  ImageSpec spec;
+  spec.nr_blocks = 64;
+  spec.current_era = 12;
+  spec.era_array.assign(64, 0);
+  spec.era_array[5] = 11;  // above the lowest archived era: no kernel writes this
+  spec.writesets = {WritesetSpec{8, 64, {1}}, WritesetSpec{10, 64, {2}}};
+  MemoryMetadataSource src(MetadataBuilder::build(spec));
+  WrittenSinceOptions o;
+  o.since_era = 9;
+  CHECK(as_vector(read_written_since(src, o).blocks) == model(spec, 9, std::nullopt));
+  o.trust_kernel_order = true;
+  const auto trusted = as_vector(read_written_since(src, o).blocks);
+  CHECK(trusted != model(spec, 9, std::nullopt));
+  CHECK_FALSE(trusted[5]);  // why the option is off by default
+  CHECK(trusted[2]);
+}
+
+TEST_CASE("trust_kernel_order: an empty writeset tree still reads the era array") {
+  ImageSpec spec;
+  spec.nr_blocks = 100;
+  spec.current_era = 5;
+  spec.era_array.assign(100, 0);
+  spec.era_array[42] = 3;
+  MemoryMetadataSource src(MetadataBuilder::build(spec));
+  WrittenSinceOptions o;
+  o.since_era = 2;
+  o.trust_kernel_order = true;
+  const WrittenSet w = read_written_since(src, o);
+  CHECK(w.era_array_values_read);
+  CHECK(as_vector(w.blocks) == model(spec, 2, std::nullopt));  // 1.1 returns nothing here
+}

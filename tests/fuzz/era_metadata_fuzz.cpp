@@ -56,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.threads = 1;
     o.superblock = mode == 1 ? SuperblockChoice::kMetadataSnapshot : SuperblockChoice::kLive;
     o.include_current_writeset = mode == 2;
+    o.trust_kernel_order = mode == 2;
     expect_metadata_error([&] {
       const WrittenSet w = read_written_since(src, o);
       w.blocks.for_each_run([](std::uint64_t b, std::uint64_t e) {
