@@ -157,14 +157,12 @@ void scan_shared_array_blocks(const MetadataSource& source, std::span<const Arra
       failed.store(true);
     }
   };
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker);
-    for (auto& th : pool) th.join();
-  }
+  // The calling thread is one of the workers: one thread fewer to start.
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
   if (error) std::rethrow_exception(error);
 }
 

@@ -74,13 +74,10 @@ class ChildPrefetch {
       }
     };
     const std::size_t threads = source.concurrent_reads_help() ? std::min<std::size_t>(4, runs.size()) : 1;
-    if (threads <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> pool;
-      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-      for (auto& t : pool) t.join();
-    }
+    std::vector<std::thread> pool;  // the calling thread works too
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
     for (std::size_t k = 0; k < runs.size(); ++k) {
       if (!ok[k]) continue;
       for (std::size_t i = runs[k].first; i < runs[k].first + runs[k].count; ++i) {
