@@ -10,6 +10,7 @@
 #include "src/commands/commands.hpp"
 #include "src/copy_cli/cli_support.hpp"
 #include "src/copy_cli/confirm.hpp"
+#include "src/copy_cli/engine_options.hpp"
 #include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;
@@ -17,11 +18,9 @@ namespace po = boost::program_options;
 namespace schelk {
 namespace {
 
-struct CopyArgs {
-  std::string from, to, blocks, engine = "auto";
-  std::uint64_t block_size = 4096, io_size = 0;
-  unsigned threads = 0, queue_depth = 0;
-  bool verify = false, json = false, yes = false;
+struct CopyArgs : EngineArgs {
+  std::string from, to;
+  bool verify = false, yes = false;
 };
 
 po::options_description copy_options(CopyArgs& a) {
@@ -35,16 +34,13 @@ po::options_description copy_options(CopyArgs& a) {
   desc.add_options()
       ("help,h", "show this help")
       ("from", po::value(&a.from)->required(), "source device or file")
-      ("to", po::value(&a.to)->required(), "destination device or file (overwritten)")
-      ("blocks", po::value(&a.blocks), "block list FILE, or - for stdin")
-      ("block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE")
-      ("verify", po::bool_switch(&a.verify), "re-read both sides after copying and compare")
-      ("threads", po::value(&a.threads)->default_value(0), "worker threads (0: default)")
-      ("queue-depth", po::value(&a.queue_depth)->default_value(0),
-       "I/Os in flight per thread (0: default)")
-      ("io-size", po::value(&a.io_size)->default_value(0), "maximum bytes per I/O (0: 1 MiB)")
-      ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
-      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout")
+      ("to", po::value(&a.to)->required(), "destination device or file (overwritten)");
+  add_block_list_options(desc, a);
+  desc.add_options()
+      ("verify", po::bool_switch(&a.verify), "re-read both sides after copying and compare");
+  add_engine_options(desc, a, "I/Os in flight per thread (0: default)",
+                     "maximum bytes per I/O (0: 1 MiB)");
+  desc.add_options()
       ("yes,y", po::bool_switch(&a.yes), "do not ask before overwriting a block device");
   // clang-format on
   return desc;
@@ -70,29 +66,14 @@ void check_ranges(const copier::Device& src, const copier::Device& dst,
 int run_copy(int argc, char** argv) {
   CopyArgs a;
   const auto desc = copy_options(a);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return kExitOk;
-    }
-    po::notify(vm);
-    check_block_size(a.block_size);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "copy: %s\n(see schelk copy --help)\n", e.what());
-    return kExitUsage;
-  }
+  if (const auto status = parse_command_line(argc, argv, desc, "copy", a)) return *status;
   copier::CopyOptions options;
   try {
-    options.engine = parse_engine(a.engine);
+    options = copier_options(a);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "copy: %s\n", e.what());
     return kExitUsage;
   }
-  options.threads = a.threads;
-  options.queue_depth = a.queue_depth;
-  options.max_io_bytes = a.io_size;
   options.verify = a.verify;
 
   const auto src = copier::open_device(a.from, copier::Access::kRead, true);
@@ -125,17 +106,11 @@ int run_copy(int argc, char** argv) {
 
   const bool equal = !r.verify || r.verify->equal();
   if (a.json) {
-    nlohmann::json j = {{"command", "copy"},
-                        {"from", a.from},
-                        {"to", a.to},
-                        {"bytes", r.bytes},
-                        {"extents", r.extents},
-                        {"seconds", r.seconds},
-                        {"mb_per_s", megabytes_per_second(r.bytes, r.seconds)},
-                        {"threads", r.threads},
-                        {"queue_depth", r.queue_depth},
-                        {"engine", r.engine},
-                        {"verify", nullptr}};
+    auto j = summary_json("copy", r.bytes, r.extents, r.seconds, r.threads, r.engine);
+    j["from"] = a.from;
+    j["to"] = a.to;
+    j["queue_depth"] = r.queue_depth;
+    j["verify"] = nullptr;
     if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
     std::cout << j.dump() << std::endl;
   } else {

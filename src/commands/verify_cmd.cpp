@@ -9,6 +9,7 @@
 #include "copier/copy.hpp"
 #include "src/commands/commands.hpp"
 #include "src/copy_cli/cli_support.hpp"
+#include "src/copy_cli/engine_options.hpp"
 #include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;
@@ -16,10 +17,8 @@ namespace po = boost::program_options;
 namespace schelk {
 
 int run_verify(int argc, char** argv) {
-  std::string a_path, b_path, blocks, engine = "auto";
-  std::uint64_t block_size = 4096, io_size = 0;
-  unsigned threads = 0, queue_depth = 0;
-  bool json = false;
+  std::string a_path, b_path;
+  EngineArgs args;
   po::options_description desc(
       "Usage: schelk verify --a X --b Y [--blocks FILE|-] [options]\n"
       "Compares X and Y (whole, or the listed blocks) and lists the differing block ranges.\n"
@@ -28,34 +27,19 @@ int run_verify(int argc, char** argv) {
   desc.add_options()
       ("help,h", "show this help")
       ("a", po::value(&a_path)->required(), "first device or file")
-      ("b", po::value(&b_path)->required(), "second device or file")
-      ("blocks", po::value(&blocks), "block list FILE, or - for stdin")
-      ("block-size", po::value(&block_size)->default_value(4096), "bytes per block in FILE")
-      ("threads", po::value(&threads)->default_value(0), "worker threads (0: default)")
-      ("queue-depth", po::value(&queue_depth)->default_value(0),
-       "reads in flight per thread and side (0: default)")
-      ("io-size", po::value(&io_size)->default_value(0), "maximum bytes per read (0: 1 MiB)")
-      ("engine", po::value(&engine)->default_value("auto"), "auto, io_uring or sync")
-      ("json", po::bool_switch(&json), "print one JSON summary on stdout");
+      ("b", po::value(&b_path)->required(), "second device or file");
   // clang-format on
-  po::variables_map vm;
+  add_block_list_options(desc, args);
+  add_engine_options(desc, args, "reads in flight per thread and side (0: default)",
+                     "maximum bytes per read (0: 1 MiB)");
   copier::CopyOptions options;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return kExitOk;
-    }
-    po::notify(vm);
-    check_block_size(block_size);
-    options.engine = parse_engine(engine);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "verify: %s\n(see schelk verify --help)\n", e.what());
-    return kExitUsage;
+  // Here an unknown engine is a usage error with the pointer to --help, unlike in copy.
+  if (const auto status = parse_command_line(argc, argv, desc, "verify", args,
+                                             [&] { options = copier_options(args); })) {
+    return *status;
   }
-  options.threads = threads;
-  options.queue_depth = queue_depth;
-  options.max_io_bytes = io_size;
+  const std::string& blocks = args.blocks;
+  const std::uint64_t block_size = args.block_size;
 
   const auto a = copier::open_device(a_path, copier::Access::kRead, true);
   const auto b = copier::open_device(b_path, copier::Access::kRead, true);
@@ -80,17 +64,11 @@ int run_verify(int argc, char** argv) {
   // Devices of different sizes are not equal, even when their common part is.
   const bool equal = v.equal() && (!blocks.empty() || a.size_bytes == b.size_bytes);
 
-  if (json) {
-    nlohmann::json j = {{"command", "verify"},
-                        {"a", a_path},
-                        {"b", b_path},
-                        {"bytes", v.bytes_compared},
-                        {"extents", v.extents},
-                        {"seconds", v.seconds},
-                        {"mb_per_s", megabytes_per_second(v.bytes_compared, v.seconds)},
-                        {"threads", v.threads},
-                        {"engine", v.engine},
-                        {"verify", verify_json(v, block_size)}};
+  if (args.json) {
+    auto j = summary_json("verify", v.bytes_compared, v.extents, v.seconds, v.threads, v.engine);
+    j["a"] = a_path;
+    j["b"] = b_path;
+    j["verify"] = verify_json(v, block_size);
     j["verify"]["equal"] = equal;
     if (a.size_bytes != b.size_bytes && blocks.empty()) j["verify"]["sizes_differ"] = true;
     std::cout << j.dump() << std::endl;

@@ -41,6 +41,17 @@ void check_block_size(std::uint64_t block_size) {
   }
 }
 
+nlohmann::json summary_json(const std::string& command, std::uint64_t bytes, std::uint64_t extents,
+                            double seconds, unsigned threads, const std::string& engine) {
+  return {{"command", command},
+          {"bytes", bytes},
+          {"extents", extents},
+          {"seconds", seconds},
+          {"mb_per_s", megabytes_per_second(bytes, seconds)},
+          {"threads", threads},
+          {"engine", engine}};
+}
+
 nlohmann::json verify_json(const copier::VerifyResult& v, std::uint64_t block_size) {
   nlohmann::json ranges = nlohmann::json::array();
   for (const auto& e : v.mismatches) {

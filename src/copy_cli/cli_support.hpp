@@ -29,6 +29,12 @@ inline constexpr int kExitDiffer = 3;  // verify found differing ranges
 // Validates --block-size: a positive multiple of 512.
 void check_block_size(std::uint64_t block_size);
 
+// The fields every JSON summary has: command, bytes, extents, seconds, mb_per_s, threads, engine.
+// The caller adds its own (nlohmann::json keeps keys sorted, so the order of adding is not seen).
+[[nodiscard]] nlohmann::json summary_json(const std::string& command, std::uint64_t bytes,
+                                          std::uint64_t extents, double seconds, unsigned threads,
+                                          const std::string& engine);
+
 // The verify part of a JSON summary, and the human listing of differing ranges in blocks.
 [[nodiscard]] nlohmann::json verify_json(const copier::VerifyResult& v, std::uint64_t block_size);
 void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size);

@@ -7,6 +7,7 @@
 #include "src/volume/volume.hpp"
 #include "src/workflow/commands.hpp"
 #include "src/workflow/untracked_writes.hpp"
+#include "src/workflow/volume_pair.hpp"
 
 namespace schelk {
 
@@ -31,20 +32,15 @@ void cmd_full_recover(Context& ctx, bool verify) {
         "An interrupted promote left virgin partly overwritten; run "
         "'schelk promote' to finish it before a full recovery.");
   }
-  s.validate_block_device(st.virgin);
-  s.validate_block_device(st.scratch);
-  const uint64_t vsize = s.device_size(st.virgin);
-  const uint64_t ssize = s.device_size(st.scratch);
-  if (vsize != ssize) {
-    throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
-                      std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
-                      std::to_string(ssize) + " bytes.");
-  }
+  const uint64_t size =
+      require_block_device_pair(s, st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
+        return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize);
+      });
   out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
-      << st.virgin << " (" << format_bytes(vsize) << ").\n";
+      << st.virgin << " (" << format_bytes(size) << ").\n";
   ctx.confirm("Proceed with full recovery?");
   out << "Copying " << st.virgin << " to " << st.scratch << "..." << std::endl;
-  const auto report = s.copy({st.virgin, st.scratch, {{0, vsize}}, verify, true});
+  const auto report = s.copy({st.virgin, st.scratch, {{0, size}}, verify, true});
   check_verified(report, st.virgin, st.scratch);
   st.virgin_superblock_hash = s.hash_superblock(st.virgin);
   record_scratch_untouched(ctx, st);

@@ -10,6 +10,7 @@
 #include "src/workflow/commands.hpp"
 #include "src/workflow/guard_discard.hpp"
 #include "src/workflow/untracked_writes.hpp"
+#include "src/workflow/volume_pair.hpp"
 
 namespace schelk {
 namespace {
@@ -42,16 +43,13 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
                 "\n  Virgin: " + existing->virgin + "\n  Scratch: " + existing->scratch +
                 "\nReinitialize?");
   }
-  s.validate_block_device(o.virgin);
-  s.validate_block_device(o.scratch);
-  const uint64_t vsize = s.device_size(o.virgin);
-  const uint64_t ssize = s.device_size(o.scratch);
-  if (vsize != ssize) {
-    throw VolumeError("Virgin and scratch volumes must be the same size (virgin " + o.virgin +
-                      ": " + std::to_string(vsize) + " bytes, scratch " + o.scratch + ": " +
-                      std::to_string(ssize) + " bytes).");
-  }
-  validate_ramdisk_size(o.ramdisk, ssize, o.granularity);
+  const uint64_t size =
+      require_block_device_pair(s, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {
+        return "Virgin and scratch volumes must be the same size (virgin " + o.virgin + ": " +
+               std::to_string(vsize) + " bytes, scratch " + o.scratch + ": " +
+               std::to_string(ssize) + " bytes).";
+      });
+  validate_ramdisk_size(o.ramdisk, size, o.granularity);
 
   std::string fstype = "ext4";
   if (kind == InitKind::kFrom) {
@@ -91,9 +89,9 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
     s.make_ext4(o.virgin);
   }
   if (kind == InitKind::kNew || !o.no_copy) {
-    out << "Copying " << o.virgin << " to " << o.scratch << " (" << format_bytes(vsize) << ")..."
+    out << "Copying " << o.virgin << " to " << o.scratch << " (" << format_bytes(size) << ")..."
         << std::endl;
-    const auto report = s.copy({o.virgin, o.scratch, {{0, vsize}}, o.verify, true});
+    const auto report = s.copy({o.virgin, o.scratch, {{0, size}}, o.verify, true});
     out << "  " << format_bytes(report.bytes) << " copied in " << format_duration(report.seconds)
         << "\n";
     if (report.verify_mismatches && *report.verify_mismatches != 0) {

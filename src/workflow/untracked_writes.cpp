@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "src/volume/volume.hpp"
+#include "src/workflow/volume_pair.hpp"
 
 namespace schelk {
 namespace fs = std::filesystem;
@@ -193,15 +194,10 @@ void record_scratch_untouched(Context& ctx, const State& st, const StampSources&
 
 void check_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
   // A resized volume: the era table, the written set and virgin would no longer line up.
-  const uint64_t vsize = ctx.seams().device_size(st.virgin);
-  const uint64_t ssize = ctx.seams().device_size(st.scratch);
-  if (vsize != ssize) {
-    throw VolumeError("Volume size mismatch: virgin " + st.virgin + " has " +
-                      std::to_string(vsize) + " bytes, scratch " + st.scratch + " has " +
-                      std::to_string(ssize) +
-                      " bytes. Was one resized? Re-run 'schelk "
-                      "init-from' for the new size.");
-  }
+  require_equal_sizes(ctx.seams(), st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
+    return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize) +
+           " Was one resized? Re-run 'schelk init-from' for the new size.";
+  });
   if (const auto writers = find_writers(st.scratch, src.proc_root.string()); !writers.empty()) {
     std::string list;
     for (const auto& w : writers) {

@@ -1,0 +1,63 @@
+// Shared options of copy and verify; see engine_options.hpp.
+#include "src/copy_cli/engine_options.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "src/copy_cli/cli_support.hpp"
+
+namespace po = boost::program_options;
+
+namespace schelk {
+
+void add_block_list_options(po::options_description& desc, EngineArgs& a) {
+  // clang-format off
+  desc.add_options()
+      ("blocks", po::value(&a.blocks), "block list FILE, or - for stdin")
+      ("block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE");
+  // clang-format on
+}
+
+void add_engine_options(po::options_description& desc, EngineArgs& a, const char* queue_depth_help,
+                        const char* io_size_help) {
+  // clang-format off
+  desc.add_options()
+      ("threads", po::value(&a.threads)->default_value(0), "worker threads (0: default)")
+      ("queue-depth", po::value(&a.queue_depth)->default_value(0), queue_depth_help)
+      ("io-size", po::value(&a.io_size)->default_value(0), io_size_help)
+      ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
+      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout");
+  // clang-format on
+}
+
+std::optional<int> parse_command_line(int argc, char** argv, const po::options_description& desc,
+                                      const std::string& command, const EngineArgs& a,
+                                      const std::function<void()>& more_checks) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return kExitOk;
+    }
+    po::notify(vm);
+    check_block_size(a.block_size);
+    if (more_checks) more_checks();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n(see schelk %s --help)\n", command.c_str(), e.what(),
+                 command.c_str());
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+copier::CopyOptions copier_options(const EngineArgs& a) {
+  copier::CopyOptions options;
+  options.engine = parse_engine(a.engine);
+  options.threads = a.threads;
+  options.queue_depth = a.queue_depth;
+  options.max_io_bytes = a.io_size;
+  return options;
+}
+
+}  // namespace schelk

@@ -1,0 +1,43 @@
+// The command-line options `schelk copy` and `schelk verify` share (block list, engine, threads,
+// queue depth, I/O size, JSON), their parsing with help and usage errors, and their translation
+// into copier options.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "copier/copy.hpp"
+
+namespace schelk {
+
+struct EngineArgs {
+  std::string blocks, engine = "auto";
+  std::uint64_t block_size = 4096, io_size = 0;
+  unsigned threads = 0, queue_depth = 0;
+  bool json = false;
+};
+
+// --blocks and --block-size.
+void add_block_list_options(boost::program_options::options_description& desc, EngineArgs& a);
+
+// --threads, --queue-depth, --io-size, --engine, --json; the help of the two I/O options says
+// what one I/O is for the command (a copy or a read).
+void add_engine_options(boost::program_options::options_description& desc, EngineArgs& a,
+                        const char* queue_depth_help, const char* io_size_help);
+
+// Parses argv into the variables `desc` points at, then checks --block-size and runs
+// `more_checks` (whose exceptions are usage errors too). Returns the exit status when the command
+// stops here: kExitOk after printing the help, kExitUsage after "<command>: <what>" and a pointer
+// to --help on stderr; nothing when the command goes on.
+[[nodiscard]] std::optional<int> parse_command_line(
+    int argc, char** argv, const boost::program_options::options_description& desc,
+    const std::string& command, const EngineArgs& a, const std::function<void()>& more_checks = {});
+
+// Engine, threads, queue depth and I/O size for the copier; throws std::invalid_argument on an
+// unknown engine.
+[[nodiscard]] copier::CopyOptions copier_options(const EngineArgs& a);
+
+}  // namespace schelk
