@@ -5,6 +5,7 @@
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/commands.hpp"
+#include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
@@ -13,9 +14,21 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
   ctx.require_root();
   auto lock = ctx.lock();
   auto& out = ctx.out();
+  const auto& state_path = ctx.options().state_path;
   State st = ctx.load_initialized();
-  if (!st.is_mounted) throw std::runtime_error("Volume is not mounted.");
-  if (!ctx.dm().exists(st.dm_era_name) && !load_journal(ctx.options().state_path)) {
+  if (!st.is_mounted) {
+    if (auto j = load_journal(state_path);
+        j && j->operation == operation_name(Operation::kPromote)) {
+      // Killed between the state save and the journal's removal: the copy finished, so only
+      // the journal is left (status says "run 'schelk promote'", full-recover refuses over it).
+      remove_journal(state_path);
+      out << "The interrupted promote had finished; removed its saved written set. Nothing to "
+             "promote.\n";
+      return;
+    }
+    throw std::runtime_error("Volume is not mounted.");
+  }
+  if (!ctx.dm().exists(st.dm_era_name) && !load_journal(state_path)) {
     throw std::runtime_error("dm-era device '" + st.dm_era_name +
                              "' does not exist. State says mounted but device is missing. This "
                              "may indicate a system crash. Run 'schelk mount' to remount, or "
@@ -32,17 +45,24 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
     out << "Promoting " << blocks << " blocks from " << st.scratch << " to " << st.virgin << "..."
         << std::endl;
     const uint64_t size = ctx.seams().device_size(st.virgin);
-    report =
-        ctx.seams().copy({st.scratch, st.virgin, ranges_to_extents(j.ranges, st.granularity, size),
-                          opts.verify, true});
+    auto extents = ranges_to_extents(j.ranges, st.granularity, size);
+    if (test_stop_requested("mid-copy") && extents.size() > 1) {
+      // Copy half, stop, so a crash test sees virgin partly overwritten.
+      std::vector<ByteExtent> first(extents.begin(), extents.begin() + extents.size() / 2);
+      ctx.seams().copy({st.scratch, st.virgin, first, false, false});
+      test_stop_point("mid-copy");
+    }
+    report = ctx.seams().copy({st.scratch, st.virgin, std::move(extents), opts.verify, true});
     check_verified(report, st.scratch, st.virgin);
   }
+  test_stop_point("after-copy");
   st.is_mounted = false;
   st.current_era.reset();
   st.virgin_superblock_hash = ctx.seams().hash_superblock(st.virgin);
   record_scratch_untouched(ctx, st);
   ctx.save(st);
-  remove_journal(ctx.options().state_path);
+  test_stop_point("after-save");
+  remove_journal(state_path);
   if (blocks == 0) {
     out << "No blocks were modified. Nothing to promote.\n";
   } else {
