@@ -1,6 +1,6 @@
 // DmControl through libdevmapper: no dmsetup binary. Without a running udev, udev sync is turned
 // off and libdevmapper creates/removes the /dev/mapper nodes itself (dm_task_update_nodes).
-#include <libdevmapper.h>
+// libdevmapper is loaded on the first dm operation, not at startup (src/dl/devmapper_api.hpp).
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 
+#include "src/dl/devmapper_api.hpp"
 #include "src/dm/dm_control.hpp"
 
 namespace schelk {
@@ -32,43 +32,49 @@ void collect_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno*/
 
 bool udev_running() { return ::access("/run/udev/control", F_OK) == 0; }
 
+// Set by dm() before any task runs.
+bool g_use_udev = false;
+
+// libdevmapper, loaded and set up (logging, udev sync) on first use.
+const DevmapperApi& dm() {
+  static const DevmapperApi& api = []() -> const DevmapperApi& {
+    const DevmapperApi& a = devmapper_api();
+    a.dm_log_with_errno_init(collect_log);
+    g_use_udev = udev_running();
+    if (!g_use_udev) a.dm_udev_set_sync_support(0);
+    return a;
+  }();
+  return api;
+}
+
 struct TaskDeleter {
-  void operator()(dm_task* t) const { dm_task_destroy(t); }
+  void operator()(dm_task* t) const { dm().dm_task_destroy(t); }
 };
 using Task = std::unique_ptr<dm_task, TaskDeleter>;
 
 class LibDevmapperControl final : public DmControl {
  public:
-  LibDevmapperControl() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-      dm_log_with_errno_init(collect_log);
-      use_udev_ = udev_running();
-      if (!use_udev_) dm_udev_set_sync_support(0);
-    });
-  }
-
   void create_era(const std::string& name, const std::string& metadata_dev,
                   const std::string& origin_dev, uint64_t length_sectors,
                   uint64_t block_sectors) override {
     Task t = new_task(DM_DEVICE_CREATE, name);
     const std::string params = era_table_params(metadata_dev, origin_dev, block_sectors);
-    if (!dm_task_add_target(t.get(), 0, length_sectors, "era", params.c_str())) {
+    if (!dm().dm_task_add_target(t.get(), 0, length_sectors, "era", params.c_str())) {
       fail("add era target to", name, t.get());
     }
-    dm_task_set_add_node(t.get(), DM_ADD_NODE_ON_CREATE);
+    dm().dm_task_set_add_node(t.get(), DM_ADD_NODE_ON_CREATE);
     run(t.get(), "create", name);
     // Make sure the node exists whatever udev did.
-    dm_mknodes(name.c_str());
+    dm().dm_mknodes(name.c_str());
   }
 
   void message(const std::string& name, const std::string& msg) override {
     Task t = new_task(DM_DEVICE_TARGET_MSG, name);
-    if (!dm_task_set_sector(t.get(), 0) || !dm_task_set_message(t.get(), msg.c_str())) {
+    if (!dm().dm_task_set_sector(t.get(), 0) || !dm().dm_task_set_message(t.get(), msg.c_str())) {
       fail("prepare message '" + msg + "' for", name, t.get());
     }
     g_dm_errors.clear();
-    if (!dm_task_run(t.get())) fail("send message '" + msg + "' to", name, t.get());
+    if (!dm().dm_task_run(t.get())) fail("send message '" + msg + "' to", name, t.get());
   }
 
   EraStatus status(const std::string& name) override {
@@ -82,25 +88,23 @@ class LibDevmapperControl final : public DmControl {
   std::optional<DmInfo> info(const std::string& name) override {
     Task t = new_task(DM_DEVICE_INFO, name);
     g_dm_errors.clear();
-    if (!dm_task_run(t.get())) fail("query", name, t.get());
+    if (!dm().dm_task_run(t.get())) fail("query", name, t.get());
     dm_info i{};
-    if (!dm_task_get_info(t.get(), &i)) fail("read info of", name, t.get());
+    if (!dm().dm_task_get_info(t.get(), &i)) fail("read info of", name, t.get());
     if (!i.exists) return std::nullopt;
     return DmInfo{i.major, i.minor, i.open_count, i.suspended != 0};
   }
 
   void remove(const std::string& name) override {
     Task t = new_task(DM_DEVICE_REMOVE, name);
-    dm_task_retry_remove(t.get());
+    dm().dm_task_retry_remove(t.get());
     run(t.get(), "remove", name);
   }
 
  private:
-  static inline bool use_udev_ = false;
-
   [[noreturn]] static void fail(const std::string& what, const std::string& name, dm_task* t) {
     std::string msg = "Cannot " + what + " dm device '" + name + "'";
-    const int err = t ? dm_task_get_errno(t) : 0;
+    const int err = t ? dm().dm_task_get_errno(t) : 0;
     if (!g_dm_errors.empty()) {
       msg += ": " + g_dm_errors;
     } else if (err) {
@@ -112,38 +116,38 @@ class LibDevmapperControl final : public DmControl {
 
   static Task new_task(int type, const std::string& name) {
     g_dm_errors.clear();
-    Task t(dm_task_create(type));
+    Task t(dm().dm_task_create(type));
     if (!t) fail("create a libdevmapper task for", name, nullptr);
-    if (!dm_task_set_name(t.get(), name.c_str())) fail("set the name of", name, t.get());
+    if (!dm().dm_task_set_name(t.get(), name.c_str())) fail("set the name of", name, t.get());
     return t;
   }
 
   // Runs a task that changes devices, synchronising with udev or updating nodes ourselves.
   static void run(dm_task* t, const char* what, const std::string& name) {
     uint32_t cookie = 0;
-    if (use_udev_ && !dm_task_set_cookie(t, &cookie, 0)) fail("set udev cookie for", name, t);
+    if (g_use_udev && !dm().dm_task_set_cookie(t, &cookie, 0)) fail("set udev cookie for", name, t);
     g_dm_errors.clear();
-    const bool ok = dm_task_run(t) != 0;
-    if (use_udev_) {
-      dm_udev_wait(cookie);
+    const bool ok = dm().dm_task_run(t) != 0;
+    if (g_use_udev) {
+      dm().dm_udev_wait(cookie);
     } else {
-      dm_task_update_nodes();
+      dm().dm_task_update_nodes();
     }
     if (!ok) fail(what, name, t);
   }
 
   static std::string single_target(int type, const std::string& name) {
     Task t = new_task(type, name);
-    dm_task_no_open_count(t.get());
-    if (!dm_task_run(t.get())) fail("get status of", name, t.get());
+    dm().dm_task_no_open_count(t.get());
+    if (!dm().dm_task_run(t.get())) fail("get status of", name, t.get());
     dm_info i{};
-    if (!dm_task_get_info(t.get(), &i) || !i.exists) {
+    if (!dm().dm_task_get_info(t.get(), &i) || !i.exists) {
       throw DmError("dm device '" + name + "' does not exist");
     }
     uint64_t start = 0, length = 0;
     char* target_type = nullptr;
     char* params = nullptr;
-    dm_get_next_target(t.get(), nullptr, &start, &length, &target_type, &params);
+    dm().dm_get_next_target(t.get(), nullptr, &start, &length, &target_type, &params);
     if (!target_type || std::strcmp(target_type, "era") != 0) {
       throw DmError("dm device '" + name + "' is not a dm-era target (" +
                     (target_type ? target_type : "no table") + ")");

@@ -1,7 +1,7 @@
-// libmount-based mount, umount2 with blocker reporting and --kill.
+// libmount-based mount (libmount loaded on the first mount), umount2 with blocker reporting and
+// --kill.
 #include "src/mount/mount.hpp"
 
-#include <libmount/libmount.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include "src/dl/libmount_api.hpp"
 
 namespace schelk {
 namespace fs = std::filesystem;
@@ -124,26 +126,27 @@ bool SystemMounter::is_mounted(const std::string& mount_point) {
 
 void SystemMounter::mount(const std::string& device, const std::string& mount_point,
                           const std::string& fstype, const std::string& options) {
+  const LibmountApi& mnt = libmount_api();  // loaded first: fail before creating anything
   std::error_code ec;
   fs::create_directories(mount_point, ec);
   if (ec) throw std::system_error(ec, "Cannot create mount point " + mount_point);
-  libmnt_context* cxt = mnt_new_context();
+  libmnt_context* cxt = mnt.mnt_new_context();
   if (!cxt) throw std::runtime_error("Cannot create a libmount context");
-  mnt_context_disable_helpers(cxt, 1);  // no /sbin/mount.<type> programs
-  mnt_context_disable_mtab(cxt, 1);
-  mnt_context_set_source(cxt, device.c_str());
-  mnt_context_set_target(cxt, mount_point.c_str());
-  mnt_context_set_fstype(cxt, fstype.c_str());
-  if (!options.empty() && mnt_context_set_options(cxt, options.c_str()) != 0) {
-    mnt_free_context(cxt);
+  mnt.mnt_context_disable_helpers(cxt, 1);  // no /sbin/mount.<type> programs
+  mnt.mnt_context_disable_mtab(cxt, 1);
+  mnt.mnt_context_set_source(cxt, device.c_str());
+  mnt.mnt_context_set_target(cxt, mount_point.c_str());
+  mnt.mnt_context_set_fstype(cxt, fstype.c_str());
+  if (!options.empty() && mnt.mnt_context_set_options(cxt, options.c_str()) != 0) {
+    mnt.mnt_free_context(cxt);
     throw std::runtime_error("Invalid mount options '" + options + "'");
   }
-  const int rc = mnt_context_mount(cxt);
-  if (rc != 0 || mnt_context_get_status(cxt) != 1) {
+  const int rc = mnt.mnt_context_mount(cxt);
+  if (rc != 0 || mnt.mnt_context_get_status(cxt) != 1) {
     char buf[BUFSIZ] = {};
-    mnt_context_get_excode(cxt, rc, buf, sizeof buf);
-    const int syserr = mnt_context_get_syscall_errno(cxt);
-    mnt_free_context(cxt);
+    mnt.mnt_context_get_excode(cxt, rc, buf, sizeof buf);
+    const int syserr = mnt.mnt_context_get_syscall_errno(cxt);
+    mnt.mnt_free_context(cxt);
     std::string msg = "Failed to mount " + device + " on " + mount_point + " (type " + fstype +
                       (options.empty() ? "" : ", options " + options) + ")";
     if (buf[0]) {
@@ -153,7 +156,7 @@ void SystemMounter::mount(const std::string& device, const std::string& mount_po
     }
     throw std::runtime_error(msg);
   }
-  mnt_free_context(cxt);
+  mnt.mnt_free_context(cxt);
 }
 
 void SystemMounter::unmount(const std::string& mount_point, bool kill) {

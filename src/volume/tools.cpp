@@ -1,7 +1,6 @@
-// fork/exec of mkfs.ext4 and libblkid probing.
+// fork/exec of mkfs.ext4 and libblkid probing (libblkid loaded on the first probe).
 #include "src/volume/tools.hpp"
 
-#include <blkid/blkid.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "src/dl/blkid_api.hpp"
 
 namespace schelk {
 
@@ -91,19 +92,20 @@ void make_ext4(const std::string& device) {
 }
 
 std::optional<std::string> detect_fstype(const std::string& device) {
-  blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
+  const BlkidApi& blkid = blkid_api();
+  blkid_probe pr = blkid.blkid_new_probe_from_filename(device.c_str());
   if (!pr) {
     throw std::system_error(errno ? errno : EIO, std::generic_category(), "Cannot probe " + device);
   }
-  blkid_probe_enable_superblocks(pr, 1);
-  blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+  blkid.blkid_probe_enable_superblocks(pr, 1);
+  blkid.blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
   std::optional<std::string> type;
-  if (blkid_do_safeprobe(pr) == 0) {
+  if (blkid.blkid_do_safeprobe(pr) == 0) {
     const char* value = nullptr;
     size_t len = 0;
-    if (blkid_probe_lookup_value(pr, "TYPE", &value, &len) == 0 && value) type = value;
+    if (blkid.blkid_probe_lookup_value(pr, "TYPE", &value, &len) == 0 && value) type = value;
   }
-  blkid_free_probe(pr);
+  blkid.blkid_free_probe(pr);
   return type;
 }
 
