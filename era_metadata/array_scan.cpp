@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "era_metadata/big_buffer.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
 #include "era_metadata/multi_checksum.hpp"
@@ -27,10 +28,6 @@ struct Run {
   std::size_t end_task;
   std::uint64_t first_block;
   std::uint64_t nr_blocks;
-};
-
-struct AlignedFree {
-  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{kBlockSize}); }
 };
 
 }  // namespace
@@ -120,24 +117,31 @@ void scan_shared_array_blocks(const MetadataSource& source, std::span<const Arra
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;
+  // Every worker's buffers are allocated here, once: fresh memory in each thread would cost a
+  // malloc arena and hundreds of page faults per thread.
+  const std::size_t run_bytes = max_run * kBlockSize;
+  const BigBuffer buffers(threads * run_bytes);
+  const std::unique_ptr<bool[]> ok_all(new bool[threads * max_run]);
+  std::vector<std::vector<std::uint64_t>> indices_all(threads);
+  for (auto& v : indices_all) v.reserve(64);
+  std::atomic<unsigned> next_slot{0};
   auto worker = [&] {
     try {
-      std::unique_ptr<std::byte, AlignedFree> buf(static_cast<std::byte*>(
-          ::operator new[](max_run * kBlockSize, std::align_val_t{kBlockSize})));
-      const std::unique_ptr<bool[]> ok_buf(new bool[max_run]);
-      bool* ok = ok_buf.get();
-      std::vector<std::uint64_t> indices;
+      const unsigned slot = next_slot.fetch_add(1, std::memory_order_relaxed);
+      std::byte* const buf = buffers.data() + slot * run_bytes;
+      bool* ok = ok_all.get() + slot * max_run;
+      std::vector<std::uint64_t>& indices = indices_all[slot];
       for (;;) {
         if (failed.load(std::memory_order_relaxed)) return;
         const std::size_t k = next.fetch_add(1, std::memory_order_relaxed);
         if (k >= runs.size()) return;
         const Run& r = runs[k];
-        source.read_blocks(r.first_block, r.nr_blocks, buf.get());
-        verify_blocks(buf.get(), r.nr_blocks, BlockKind::kArrayBlock, ok);
+        source.read_blocks(r.first_block, r.nr_blocks, buf);
+        verify_blocks(buf, r.nr_blocks, BlockKind::kArrayBlock, ok);
         // Tasks are sorted by (location, array), so each group of uses is contiguous.
         for (std::size_t t = r.first_task; t < r.end_task;) {
           const Task& first = tasks[t];
-          const std::byte* block = buf.get() + (first.location - r.first_block) * kBlockSize;
+          const std::byte* block = buf + (first.location - r.first_block) * kBlockSize;
           const ArrayRef& a = arrays[first.array_id];
           indices.clear();
           for (; t < r.end_task && tasks[t].location == first.location &&

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "era_metadata/big_buffer.hpp"
 #include "era_metadata/checksum.hpp"
 #include "era_metadata/endian.hpp"
 #include "era_metadata/errors.hpp"
@@ -30,10 +31,6 @@ void warn(const BtreeWalkOptions& o, std::uint64_t location, const std::string& 
   if (o.warnings) o.warnings->push_back(node_name(o, location) + ": " + what);
 }
 
-struct AlignedFree {
-  void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{kBlockSize}); }
-};
-
 // The children of one internal node, read before they are visited: sorted, contiguous ones in
 // one read, runs spread over a few threads. A walk is otherwise one synchronous 4 KiB read per
 // node, which on a 456M-block era array (1,800 leaves) costs more than everything else.
@@ -48,8 +45,7 @@ class ChildPrefetch {
     std::sort(locs.begin(), locs.end());
     locs.erase(std::unique(locs.begin(), locs.end()), locs.end());
     if (locs.size() < 2) return;  // nothing gained over visit()'s own read
-    buf_.reset(static_cast<std::byte*>(
-        ::operator new[](locs.size() * kBlockSize, std::align_val_t{kBlockSize})));
+    buf_ = BigBuffer(locs.size() * kBlockSize);
     struct Run {
       std::size_t first;  // index into locs (= slot in buf_)
       std::size_t count;
@@ -66,7 +62,7 @@ class ChildPrefetch {
     auto worker = [&] {
       for (std::size_t k; (k = next.fetch_add(1)) < runs.size();) {
         try {
-          source.read_blocks(locs[runs[k].first], runs[k].count, buf_.get() + runs[k].first * kBlockSize);
+          source.read_blocks(locs[runs[k].first], runs[k].count, buf_.data() + runs[k].first * kBlockSize);
           ok[k] = 1;
         } catch (...) {
           // visit() reads this child again and reports the error in its turn.
@@ -90,11 +86,11 @@ class ChildPrefetch {
   [[nodiscard]] const std::byte* find(std::uint64_t location) const {
     auto it = std::lower_bound(slots_.begin(), slots_.end(), std::pair<std::uint64_t, std::size_t>{location, 0});
     if (it == slots_.end() || it->first != location) return nullptr;
-    return buf_.get() + it->second * kBlockSize;
+    return buf_.data() + it->second * kBlockSize;
   }
 
  private:
-  std::unique_ptr<std::byte, AlignedFree> buf_;
+  BigBuffer buf_;
   std::vector<std::pair<std::uint64_t, std::size_t>> slots_;  // (location, slot), ascending
 };
 
