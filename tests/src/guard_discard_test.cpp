@@ -15,13 +15,7 @@ namespace {
 
 void init_from(Rig& rig, std::optional<std::string> mount_options) {
   auto ctx = rig.context();
-  InitOptions o;
-  o.virgin = rig.virgin;
-  o.scratch = rig.scratch;
-  o.ramdisk = rig.ram;
-  o.mount_point = (rig.dir / "mnt").string();
-  o.fstype = "ext4";
-  o.no_copy = true;
+  InitOptions o = rig.init_from_no_copy();
   o.mount_options = std::move(mount_options);
   cmd_init_from(ctx, o);
 }

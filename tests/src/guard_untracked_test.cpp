@@ -50,14 +50,7 @@ struct FakeSys {
 
 void init_from(Rig& rig, const StampSources& src) {
   auto ctx = rig.context();
-  InitOptions o;
-  o.virgin = rig.virgin;
-  o.scratch = rig.scratch;
-  o.ramdisk = rig.ram;
-  o.mount_point = (rig.dir / "mnt").string();
-  o.fstype = "ext4";
-  o.no_copy = true;
-  cmd_init_from(ctx, o);
+  cmd_init_from(ctx, rig.init_from_no_copy());
   record_scratch_untouched(ctx, *load_state(rig.options().state_path), src);
 }
 

@@ -16,14 +16,7 @@ namespace {
 
 void init_and_mount(Rig& rig) {
   auto ctx = rig.context();
-  InitOptions o;
-  o.virgin = rig.virgin;
-  o.scratch = rig.scratch;
-  o.ramdisk = rig.ram;
-  o.mount_point = (rig.dir / "mnt").string();
-  o.fstype = "ext4";
-  o.no_copy = true;
-  cmd_init_from(ctx, o);
+  cmd_init_from(ctx, rig.init_from_no_copy());
   cmd_mount(ctx);
 }
 

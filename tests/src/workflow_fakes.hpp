@@ -12,6 +12,7 @@
 #include "src/mount/mount.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/context.hpp"
+#include "src/workflow/commands.hpp"
 #include "tests/src/temp_dir.hpp"
 
 namespace schelk::test {
@@ -196,6 +197,23 @@ struct Rig {
   }
 
   Context context(bool yes = true) { return Context(options(yes), seams(), in, out, err); }
+
+  // init-new/init-from options naming this rig's files.
+  InitOptions init_options() {
+    InitOptions o;
+    o.virgin = virgin;
+    o.scratch = scratch;
+    o.ramdisk = ram;
+    o.mount_point = (dir / "mnt").string();
+    return o;
+  }
+  // init-from of an ext4 volume with --no-copy (the rig's files start identical).
+  InitOptions init_from_no_copy() {
+    InitOptions o = init_options();
+    o.fstype = "ext4";
+    o.no_copy = true;
+    return o;
+  }
 };
 
 }  // namespace schelk::test

@@ -14,22 +14,10 @@ using test::write_at;
 
 namespace {
 
-InitOptions init_options(Rig& rig) {
-  InitOptions o;
-  o.virgin = rig.virgin;
-  o.scratch = rig.scratch;
-  o.ramdisk = rig.ram;
-  o.mount_point = (rig.dir / "mnt").string();
-  return o;
-}
-
 // init-from --no-copy (files start identical), then mount.
 void init_and_mount(Rig& rig) {
   auto ctx = rig.context();
-  auto o = init_options(rig);
-  o.fstype = "ext4";
-  o.no_copy = true;
-  cmd_init_from(ctx, o);
+  cmd_init_from(ctx, rig.init_from_no_copy());
   cmd_mount(ctx);
   rig.events.clear();
 }
@@ -54,7 +42,7 @@ TEST_CASE("init-new makes ext4 on virgin / copies it to scratch and saves the st
   Rig rig;
   write_at(rig.scratch, 0, "DIFFERENT");
   auto ctx = rig.context();
-  cmd_init_new(ctx, init_options(rig));
+  cmd_init_new(ctx, rig.init_options());
   CHECK(slurp(rig.virgin).substr(1024, 10) == "FRESH-EXT4");
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
   const auto st = load_state(rig.options().state_path);
@@ -72,7 +60,7 @@ TEST_CASE("init asks for confirmation - anything but y/yes cancels before writin
     rig.in.str(answer);
     auto ctx = rig.context(false);
     const std::string before = slurp(rig.virgin);
-    CHECK_THROWS_WITH(cmd_init_new(ctx, init_options(rig)), "Operation cancelled by user.");
+    CHECK_THROWS_WITH(cmd_init_new(ctx, rig.init_options()), "Operation cancelled by user.");
     CHECK(slurp(rig.virgin) == before);
     CHECK(!load_state(rig.options().state_path));
     CHECK(rig.out.str().find("Proceed with initialization? [y/N] ") != std::string::npos);
@@ -80,22 +68,22 @@ TEST_CASE("init asks for confirmation - anything but y/yes cancels before writin
   Rig rig;
   rig.in.str(" YES \n");
   auto ctx = rig.context(false);
-  CHECK_NOTHROW(cmd_init_new(ctx, init_options(rig)));
+  CHECK_NOTHROW(cmd_init_new(ctx, rig.init_options()));
 }
 
 TEST_CASE("init refuses unequal sizes / same device / bad granularity and bad names") {
   Rig rig;
   auto ctx = rig.context();
-  auto o = init_options(rig);
+  auto o = rig.init_options();
   std::filesystem::resize_file(rig.scratch, Rig::kSize + 4096);
   CHECK_THROWS_WITH(cmd_init_new(ctx, o),
                     Catch::Contains("Virgin and scratch volumes must be the same size"));
   o.scratch = o.virgin;
   CHECK_THROWS_WITH(cmd_init_new(ctx, o), "Virgin and scratch must be different devices.");
-  o = init_options(rig);
+  o = rig.init_options();
   o.granularity = 100;
   CHECK_THROWS_WITH(cmd_init_new(ctx, o), Catch::Contains("multiple of 512"));
-  o = init_options(rig);
+  o = rig.init_options();
   o.dm_era_name = "-x";
   CHECK_THROWS_AS(cmd_init_new(ctx, o), DmError);
   CHECK(!load_state(rig.options().state_path));
@@ -104,14 +92,14 @@ TEST_CASE("init refuses unequal sizes / same device / bad granularity and bad na
 TEST_CASE("init-from detects the filesystem type when --fstype is absent") {
   Rig rig;
   auto ctx = rig.context();
-  cmd_init_from(ctx, init_options(rig));
+  cmd_init_from(ctx, rig.init_options());
   CHECK(load_state(rig.options().state_path)->fstype == "xfs");
 }
 
 TEST_CASE("mount: zero ramdisk / create / checkpoint / discards off / save / mount") {
   Rig rig;
   auto ctx = rig.context();
-  auto o = init_options(rig);
+  auto o = rig.init_options();
   o.fstype = "ext4";
   o.no_copy = true;
   o.mount_options = "noatime";
@@ -132,7 +120,7 @@ TEST_CASE("mount: zero ramdisk / create / checkpoint / discards off / save / mou
 TEST_CASE("mount refuses a changed virgin / differing scratch / busy mount point / stale device") {
   Rig rig;
   auto ctx = rig.context();
-  auto o = init_options(rig);
+  auto o = rig.init_options();
   o.fstype = "ext4";
   o.no_copy = true;
   cmd_init_from(ctx, o);
@@ -157,7 +145,7 @@ TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails"
   {
     Rig rig;
     auto ctx = rig.context();
-    auto o = init_options(rig);
+    auto o = rig.init_options();
     o.no_copy = true;
     cmd_init_from(ctx, o);
     rig.dm.fail_message = "checkpoint";
@@ -168,7 +156,7 @@ TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails"
   {
     Rig rig;
     auto ctx = rig.context();
-    auto o = init_options(rig);
+    auto o = rig.init_options();
     o.no_copy = true;
     cmd_init_from(ctx, o);
     rig.mounter.fail_mount = true;
@@ -224,7 +212,7 @@ TEST_CASE("recover drops the snapshot even when reading the metadata fails / kee
 TEST_CASE("recover when nothing is mounted is a successful no-op") {
   Rig rig;
   auto ctx = rig.context();
-  auto o = init_options(rig);
+  auto o = rig.init_options();
   o.no_copy = true;
   cmd_init_from(ctx, o);
   CHECK_NOTHROW(cmd_recover(ctx, {}));
@@ -361,7 +349,7 @@ TEST_CASE("full-recover: stale mounted state is cleared only when device and mou
 TEST_CASE("mutating commands refuse while another holds the lock") {
   Rig rig;
   auto ctx = rig.context();
-  auto o = init_options(rig);
+  auto o = rig.init_options();
   o.no_copy = true;
   cmd_init_from(ctx, o);
   auto held = StateLock::acquire(rig.options().state_path);

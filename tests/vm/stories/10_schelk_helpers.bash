@@ -31,6 +31,21 @@ wait_stopped() {
   return 1
 }
 
+# kill_at_stop POINT WHAT LOG ARGS...: runs `schelk ARGS` in the background until it stops itself
+# at test stop point POINT, then kills it with -9 there (PASS), or FAILs if it never gets there.
+kill_at_stop() {
+  local point=$1 what=$2 log=$3
+  shift 3
+  sk_bg SCHELK_TEST_STOP_AT=$point "$@" >"$log" 2>&1
+  if wait_stopped $pid; then
+    kill -9 $pid; wait $pid 2>/dev/null
+    pass "[$point] $what stopped at the phase and was killed"
+  else
+    kill -9 $pid 2>/dev/null; wait $pid
+    fail "[$point] $what never reached $point"; _indent <"$log"
+  fi
+}
+
 # write_pattern N: a different mix of writes on $MP for cycle N.
 write_pattern() {
   local n=$1

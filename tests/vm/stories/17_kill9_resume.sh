@@ -25,15 +25,7 @@ for point in after-unmount after-take-snap after-journal after-drop after-remove
   write_pattern $n
   dd if=/dev/urandom of=$MP/spread$n bs=4k count=64 status=none; sync
   check_differ_bytes "[$point] scratch differs before recover" "$VIRGIN" "$SCRATCH"
-  sk_bg SCHELK_TEST_STOP_AT=$point recover >/tmp/rec1.log 2>&1
-  pid=$!
-  if wait_stopped $pid; then
-    kill -9 $pid; wait $pid 2>/dev/null
-    pass "[$point] recover stopped at the phase and was killed"
-  else
-    kill -9 $pid 2>/dev/null; wait $pid
-    fail "[$point] recover never reached $point"; _indent </tmp/rec1.log
-  fi
+  kill_at_stop $point recover /tmp/rec1.log recover
   sk recover >/tmp/rec2.log 2>&1 && rc=0 || rc=$?
   check_eq "[$point] second recover exits 0" 0 "$rc" || _indent </tmp/rec2.log
   case $point in

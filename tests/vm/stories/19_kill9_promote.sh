@@ -32,14 +32,7 @@ for point in after-unmount after-take-snap after-journal after-drop after-remove
   dd if=/dev/urandom of=$MP/mark$n bs=64k count=8 status=none; sync
   mark=$(md5sum <$MP/mark$n)
   check_differ_bytes "[$point] virgin differs from scratch before promote" "$VIRGIN" "$SCRATCH"
-  sk_bg SCHELK_TEST_STOP_AT=$point -y promote >/tmp/pro1.log 2>&1
-  if wait_stopped $pid; then
-    kill -9 $pid; wait $pid 2>/dev/null
-    pass "[$point] promote stopped at the phase and was killed"
-  else
-    kill -9 $pid 2>/dev/null; wait $pid
-    fail "[$point] promote never reached $point"; _indent </tmp/pro1.log
-  fi
+  kill_at_stop $point promote /tmp/pro1.log -y promote
   case $point in
     mid-copy) check_differ_bytes "[$point] virgin only partly overwritten at the kill" \
                 "$VIRGIN" "$SCRATCH" ;;
