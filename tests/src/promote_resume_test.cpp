@@ -14,12 +14,6 @@ using test::write_at;
 
 namespace {
 
-void init_and_mount(Rig& rig) {
-  auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
-  cmd_mount(ctx);
-}
-
 // The journal capture_written_set saves, as a promote killed after its state save leaves it.
 Journal left_journal(Rig& rig, const std::string& operation) {
   const auto st = load_state(rig.options().state_path);
@@ -37,7 +31,7 @@ Journal left_journal(Rig& rig, const std::string& operation) {
 
 TEST_CASE("promote killed between state save and journal removal finishes on the rerun") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "promoted");
   rig.written = {{5, 6}};
   auto ctx = rig.context();
@@ -59,7 +53,7 @@ TEST_CASE("promote killed between state save and journal removal finishes on the
 
 TEST_CASE("promote when not mounted still refuses over a finished recover's journal") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.written = {{5, 6}};
   auto ctx = rig.context();
   cmd_recover(ctx, {});

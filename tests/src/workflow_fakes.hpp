@@ -207,6 +207,13 @@ struct Rig {
     o.mount_point = (dir / "mnt").string();
     return o;
   }
+  // init-from --no-copy, then mount; the events of both are cleared.
+  void init_and_mount() {
+    auto ctx = context();
+    cmd_init_from(ctx, init_from_no_copy());
+    cmd_mount(ctx);
+    events.clear();
+  }
   // init-from of an ext4 volume with --no-copy (the rig's files start identical).
   InitOptions init_from_no_copy() {
     InitOptions o = init_options();

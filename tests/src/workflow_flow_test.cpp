@@ -14,14 +14,6 @@ using test::write_at;
 
 namespace {
 
-// init-from --no-copy (files start identical), then mount.
-void init_and_mount(Rig& rig) {
-  auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
-  cmd_mount(ctx);
-  rig.events.clear();
-}
-
 std::vector<std::string> filter_prefix(const std::vector<std::string>& v,
                                        const std::vector<std::string>& prefixes) {
   std::vector<std::string> out;
@@ -169,7 +161,7 @@ TEST_CASE("mount rolls back the dm device when checkpoint or the fs mount fails"
 TEST_CASE(
     "recover: unmount / take snap / read / drop / remove / then copy - scratch equals virgin") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 4096 * 3, "written by benchmark");
   write_at(rig.scratch, 4096 * 40 + 5, "more");
   rig.written = {{3, 4}, {40, 41}};
@@ -195,7 +187,7 @@ TEST_CASE(
 
 TEST_CASE("recover drops the snapshot even when reading the metadata fails / keeps the device") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.read_throws = true;
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), "bad metadata");
@@ -222,7 +214,7 @@ TEST_CASE("recover when nothing is mounted is a successful no-op") {
 
 TEST_CASE("recover with no written blocks copies nothing") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   auto ctx = rig.context();
   cmd_recover(ctx, {});
   CHECK(rig.copies.empty());
@@ -231,7 +223,7 @@ TEST_CASE("recover with no written blocks copies nothing") {
 
 TEST_CASE("recover skips the unmount when the mount point is not mounted") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.mounter.mounted = false;
   auto ctx = rig.context();
   cmd_recover(ctx, {});
@@ -241,7 +233,7 @@ TEST_CASE("recover skips the unmount when the mount point is not mounted") {
 
 TEST_CASE("recover passes --kill to the unmount") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.mounter.busy = true;
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("target is busy"));
@@ -253,7 +245,7 @@ TEST_CASE("recover passes --kill to the unmount") {
 
 TEST_CASE("a snapshot left held by a killed run is dropped before taking a new one") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.dm.snapshot = true;
   auto ctx = rig.context();
   CHECK_NOTHROW(cmd_recover(ctx, {}));
@@ -263,7 +255,7 @@ TEST_CASE("a snapshot left held by a killed run is dropped before taking a new o
 
 TEST_CASE("an interrupted copy resumes from the saved written set without the dm device") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 4096 * 7, "benchmark");
   rig.written = {{7, 8}};
   rig.copy_throws = true;  // stands in for a crash during the copy
@@ -288,7 +280,7 @@ TEST_CASE("an interrupted copy resumes from the saved written set without the dm
 
 TEST_CASE("without device and without journal recover demands full-recover") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.dm.device = false;
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("Run 'schelk full-recover'"));
@@ -297,7 +289,7 @@ TEST_CASE("without device and without journal recover demands full-recover") {
 
 TEST_CASE("promote copies scratch to virgin and re-hashes virgin - needs confirmation") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 0, "NEW SUPERBLOCK");
   write_at(rig.scratch, 4096 * 9, "new data");
   rig.written = {{0, 1}, {9, 10}};
@@ -320,7 +312,7 @@ TEST_CASE("promote copies scratch to virgin and re-hashes virgin - needs confirm
 
 TEST_CASE("restore = recover + mount") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "x");
   rig.written = {{5, 6}};
   auto ctx = rig.context();
@@ -334,7 +326,7 @@ TEST_CASE("restore = recover + mount") {
 
 TEST_CASE("full-recover: stale mounted state is cleared only when device and mount are gone") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_full_recover(ctx, false), "Volume is already mounted.");
   rig.dm.device = false;  // reboot
@@ -367,7 +359,7 @@ TEST_CASE("status compares the state with reality - --json is one object") {
     cmd_status(ctx, false);
     CHECK(rig.out.str().find("schelk is not initialized.") != std::string::npos);
   }
-  init_and_mount(rig);
+  rig.init_and_mount();
   rig.out.str("");
   auto ctx = rig.context();
   cmd_status(ctx, false);
@@ -397,7 +389,7 @@ TEST_CASE("status compares the state with reality - --json is one object") {
 
 TEST_CASE("an interrupted promote resumes from its saved set and blocks recover/full-recover") {
   Rig rig;
-  init_and_mount(rig);
+  rig.init_and_mount();
   write_at(rig.scratch, 4096 * 11, "promote me");
   rig.written = {{11, 12}};
   rig.copy_throws = true;

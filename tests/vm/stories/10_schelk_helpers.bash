@@ -31,6 +31,19 @@ wait_stopped() {
   return 1
 }
 
+# Every SCHELK_TEST_STOP_AT point recover and promote pass through, in order.
+STOP_POINTS="after-unmount after-take-snap after-journal after-drop after-remove mid-copy after-copy after-save"
+
+# sk_init_baseline: init-new, then baseline files (base 4 MiB, base2 1 MiB) promoted onto virgin.
+sk_init_baseline() {
+  check "init-new" sk_init
+  check "mount for the baseline files" sk mount
+  dd if=/dev/urandom of=$MP/base bs=1M count=4 status=none
+  dd if=/dev/urandom of=$MP/base2 bs=1M count=1 status=none; sync
+  check "promote the baseline files" sk -y promote
+  check_same_bytes "baseline promoted" "$VIRGIN" "$SCRATCH"
+}
+
 # kill_at_stop POINT WHAT LOG ARGS...: runs `schelk ARGS` in the background until it stops itself
 # at test stop point POINT, then kills it with -9 there (PASS), or FAILs if it never gets there.
 kill_at_stop() {

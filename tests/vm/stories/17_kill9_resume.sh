@@ -10,15 +10,10 @@ set -u
 . "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
-check "init-new" sk_init
-check "mount for the baseline files" sk mount
-dd if=/dev/urandom of=$MP/base bs=1M count=4 status=none; sync
-check "promote the baseline files" sk -y promote
-check_same_bytes "baseline promoted" "$VIRGIN" "$SCRATCH"
+sk_init_baseline
 
 n=0
-for point in after-unmount after-take-snap after-journal after-drop after-remove mid-copy \
-             after-copy after-save; do
+for point in $STOP_POINTS; do
   n=$((n + 1))
   step "kill -9 at $point"
   check "[$point] mount" sk mount || continue
