@@ -5,7 +5,6 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
 #include "era_metadata/multi_checksum.hpp"
+#include "era_metadata/worker_threads.hpp"
 
 namespace era_metadata {
 namespace {
@@ -161,12 +161,7 @@ void scan_shared_array_blocks(const MetadataSource& source, std::span<const Arra
       failed.store(true);
     }
   };
-  // The calling thread is one of the workers: one thread fewer to start.
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+  run_on_threads(threads, worker);
   if (error) std::rethrow_exception(error);
 }
 

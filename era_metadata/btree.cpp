@@ -4,9 +4,6 @@
 #include <array>
 #include <atomic>
 #include <cstring>
-#include <memory>
-#include <new>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -15,6 +12,7 @@
 #include "era_metadata/endian.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
+#include "era_metadata/worker_threads.hpp"
 
 namespace era_metadata {
 namespace {
@@ -69,11 +67,9 @@ class ChildPrefetch {
         }
       }
     };
-    const std::size_t threads = source.concurrent_reads_help() ? std::min<std::size_t>(4, runs.size()) : 1;
-    std::vector<std::thread> pool;  // the calling thread works too
-    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    const auto threads = static_cast<unsigned>(
+        source.concurrent_reads_help() ? std::min<std::size_t>(4, runs.size()) : 1);
+    run_on_threads(threads, worker);
     for (std::size_t k = 0; k < runs.size(); ++k) {
       if (!ok[k]) continue;
       for (std::size_t i = runs[k].first; i < runs[k].first + runs[k].count; ++i) {
