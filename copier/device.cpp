@@ -66,7 +66,7 @@ Device open_device(const std::string& path, Access access, bool exclusive) {
     }
     throw os_error(err, "cannot open " + path);
   }
-  dev.fd_ = UniqueFd(fd);
+  dev.fd_ = base::UniqueFd(fd);
   dev.direct_io = direct;
 
   if (::fstat(fd, &st) != 0) throw os_error(errno, "cannot stat " + path);

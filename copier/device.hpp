@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "copier/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace copier {
 
@@ -25,7 +25,7 @@ struct Device {
   dev_t device_number = 0;        // st_rdev for block devices, st_dev for regular files
   ino_t inode = 0;                // regular files only
   unsigned queue_depth_hint = 0;  // block devices: the request queue size (nr_requests), 0 unknown
-  UniqueFd fd_;
+  base::UniqueFd fd_;
 };
 
 // Opens `path` with O_DIRECT (buffered only for regular files on filesystems that refuse it, or

@@ -292,8 +292,8 @@ TransferResult run_transfer(const TransferConfig& config, const std::vector<Exte
   TransferResult result;
   if (extents.empty()) return result;
   Shared shared(config, extents);
-  const unsigned threads =
-      std::max<std::size_t>(1, std::min<std::size_t>(config.threads, extents.size()));
+  const auto threads = static_cast<unsigned>(
+      std::max<std::size_t>(1, std::min<std::size_t>(config.threads, extents.size())));
   std::vector<std::thread> pool;
   shared.running = threads;
   for (unsigned t = 0; t < threads; ++t) {

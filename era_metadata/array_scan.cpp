@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "era_metadata/big_buffer.hpp"
+#include "base/aligned_buffer.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
 #include "era_metadata/multi_checksum.hpp"
@@ -120,7 +120,7 @@ void scan_shared_array_blocks(const MetadataSource& source, std::span<const Arra
   // Every worker's buffers are allocated here, once: fresh memory in each thread would cost a
   // malloc arena and hundreds of page faults per thread.
   const std::size_t run_bytes = max_run * kBlockSize;
-  const BigBuffer buffers(threads * run_bytes);
+  const base::AlignedBuffer buffers(threads * run_bytes);
   const std::unique_ptr<bool[]> ok_all(new bool[threads * max_run]);
   std::vector<std::vector<std::uint64_t>> indices_all(threads);
   for (auto& v : indices_all) v.reserve(64);

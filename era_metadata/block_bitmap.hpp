@@ -11,11 +11,11 @@
 #include <span>
 #include <utility>
 
-#include "era_metadata/big_buffer.hpp"
+#include "base/aligned_buffer.hpp"
 
 namespace era_metadata {
 
-// The words, zeroed, in a BigBuffer (huge pages for large maps: a 1.7 TiB volume's is 57 MB).
+// The words, zeroed, in an AlignedBuffer (huge pages for large maps: a 1.7 TiB volume's is 57 MB).
 class WordStorage {
  public:
   WordStorage() = default;
@@ -42,7 +42,7 @@ class WordStorage {
 
  private:
   [[nodiscard]] std::uint64_t* data() const { return reinterpret_cast<std::uint64_t*>(buf_.data()); }
-  BigBuffer buf_;
+  base::AlignedBuffer buf_;
   std::size_t size_ = 0;
 };
 

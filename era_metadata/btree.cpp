@@ -7,7 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "era_metadata/big_buffer.hpp"
+#include "base/aligned_buffer.hpp"
 #include "era_metadata/checksum.hpp"
 #include "era_metadata/endian.hpp"
 #include "era_metadata/errors.hpp"
@@ -43,7 +43,7 @@ class ChildPrefetch {
     std::sort(locs.begin(), locs.end());
     locs.erase(std::unique(locs.begin(), locs.end()), locs.end());
     if (locs.size() < 2) return;  // nothing gained over visit()'s own read
-    buf_ = BigBuffer(locs.size() * kBlockSize);
+    buf_ = base::AlignedBuffer(locs.size() * kBlockSize);
     struct Run {
       std::size_t first;  // index into locs (= slot in buf_)
       std::size_t count;
@@ -86,7 +86,7 @@ class ChildPrefetch {
   }
 
  private:
-  BigBuffer buf_;
+  base::AlignedBuffer buf_;
   std::vector<std::pair<std::uint64_t, std::size_t>> slots_;  // (location, slot), ascending
 };
 

@@ -51,8 +51,10 @@ BtreePlan plan_btree(std::uint64_t entries, std::uint32_t leaf_max, std::uint64_
 
 // Even split of n items over m nodes: node j holds [split(j), split(j + 1)). Every non-root
 // node then holds at least half its capacity, above the 1/3 minimum the tools check.
+// n * j / m without overflow: n = q * m + r gives q * j + r * j / m, and r, j <= m, a node count
+// far below 2^32, so r * j fits in 64 bits.
 std::uint64_t split(std::uint64_t n, std::uint64_t m, std::uint64_t j) {
-  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(n) * j) / m);
+  return n / m * j + n % m * j / m;
 }
 
 // A dm-array (or bitset) of `length` values of `value_size` bytes: btree then array blocks.

@@ -3,9 +3,13 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
-#include "src/commands/commands.hpp"
+#include "src/copy/copy_commands.hpp"
+#include "src/era_tools/era_tools.hpp"
+#include "src/workflow/cli.hpp"
 
 namespace {
 
@@ -39,7 +43,8 @@ int dispatch(int argc, char** argv) {
       if (argv[1] == tool.name) return tool.run(argc - 1, argv + 1);
     }
   }
-  return schelk::run_workflow(argc, argv);
+  // Everything else is the workflow CLI, whose global flags may stand before the subcommand.
+  return schelk::run_workflow_cli(std::vector<std::string>(argv, argv + argc));
 }
 
 }  // namespace

@@ -9,12 +9,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/sha256.hpp"
+
 namespace schelk {
 
 inline constexpr const char* kDefaultStatePath = "/var/lib/schelk/state.json";
 inline constexpr const char* kDefaultDmEraName = "bench_era";
 
-using Sha256Digest = std::array<uint8_t, 32>;
+using base::Sha256Digest;
 
 struct State {
   std::string virgin;

@@ -15,7 +15,7 @@
 #include <memory>
 #include <system_error>
 
-#include "src/volume/sha256.hpp"
+#include "base/sha256.hpp"
 
 namespace schelk {
 namespace {
@@ -111,7 +111,7 @@ void validate_granularity(uint64_t granularity) {
   }
 }
 
-Sha256Digest hash_superblock(const std::string& path) {
+base::Sha256Digest hash_superblock(const std::string& path) {
   constexpr size_t kLen = 4096;
   Fd f(open_direct(path, O_RDONLY));
   if (f.fd < 0) throw_errno(errno, "Cannot open " + path);
@@ -126,7 +126,7 @@ Sha256Digest hash_superblock(const std::string& path) {
     if (n == 0) break;  // shorter than 4 KiB: hash what there is, as schelk
     done += static_cast<size_t>(n);
   }
-  return sha256({buf.get(), done});
+  return base::sha256({buf.get(), done});
 }
 
 uint64_t ramdisk_min_size(uint64_t volume_size, uint64_t granularity) {

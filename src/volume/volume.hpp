@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "src/state/state.hpp"
+#include "base/sha256.hpp"
 
 namespace schelk {
 
@@ -29,7 +29,7 @@ void validate_granularity(uint64_t granularity);
 
 // SHA-256 of the first 4096 bytes, read with O_DIRECT (dm writes bypass the page cache of the
 // underlying device, so a buffered read could be stale).
-Sha256Digest hash_superblock(const std::string& path);
+base::Sha256Digest hash_superblock(const std::string& path);
 
 // schelk's empirical ramdisk minimum for a volume of `volume_size` bytes in blocks of
 // `granularity` bytes.

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 

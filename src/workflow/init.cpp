@@ -7,7 +7,7 @@
 #include "src/state/journal.hpp"
 #include "src/volume/tools.hpp"
 #include "src/volume/volume.hpp"
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 #include "src/workflow/guard_discard.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"

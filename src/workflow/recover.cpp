@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "src/workflow/capture.hpp"
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 #include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
 

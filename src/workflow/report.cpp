@@ -3,7 +3,7 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 

@@ -2,7 +2,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "src/state/journal.hpp"
-#include "src/volume/sha256.hpp"
-#include "src/workflow/commands.hpp"
+#include "base/sha256.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 namespace {
@@ -51,7 +51,7 @@ void print_json(Context& ctx, const std::optional<State>& st, const Reality& r) 
     j["mount_options"] = st->mount_options ? nlohmann::ordered_json(*st->mount_options) : nullptr;
     j["granularity"] = st->granularity;
     j["dm_era_name"] = st->dm_era_name;
-    j["virgin_superblock_hash"] = to_hex(st->virgin_superblock_hash);
+    j["virgin_superblock_hash"] = base::to_hex(st->virgin_superblock_hash);
     j["state_mounted"] = st->is_mounted;
     j["current_era"] = st->current_era ? nlohmann::ordered_json(*st->current_era) : nullptr;
     j["actually_mounted"] = r.mounted;
@@ -127,7 +127,7 @@ void cmd_status(Context& ctx, bool json) {
     out << "  Saved written set: unreadable (" << r.journal_error << ")\n";
   }
   out << "\nVolume checksum:\n";
-  out << "  Superblock hash: " << to_hex(st->virgin_superblock_hash) << "\n";
+  out << "  Superblock hash: " << base::to_hex(st->virgin_superblock_hash) << "\n";
 }
 
 }  // namespace schelk

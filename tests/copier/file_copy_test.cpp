@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "copier/copier_test_support.hpp"
+#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
 #include "copier/uring_engine.hpp"
 

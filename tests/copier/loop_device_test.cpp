@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "copier/copier_test_support.hpp"
+#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
 
 using copier::Extent;

@@ -5,7 +5,7 @@
 #include "era_metadata/format.hpp"
 #include "era_metadata/metadata_source.hpp"
 #include "fixture_util.hpp"
-#include "support/metadata_builder.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 using namespace era_metadata;
 using era_test::MetadataBuilder;

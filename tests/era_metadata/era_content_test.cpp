@@ -5,7 +5,7 @@
 
 #include "era_metadata/errors.hpp"
 #include "fixture_util.hpp"
-#include "support/metadata_builder.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 using namespace era_metadata;
 using era_test::MetadataBuilder;
@@ -16,7 +16,7 @@ TEST_CASE("era content equals what the builder wrote") {
   spec.nr_blocks = 5000;
   spec.current_era = 20;
   spec.era_array.resize(spec.nr_blocks);
-  for (auto& e : spec.era_array) e = rng() % 21;
+  for (auto& e : spec.era_array) e = static_cast<std::uint32_t>(rng() % 21);
   spec.writesets = {{12, 5000, {0, 4999, 77}}, {13, 40000, {39999, 1}}, {14, 64, {63}}};
   spec.current_writeset = era_test::WritesetSpec{0, 5000, {3}};
   MemoryMetadataSource src(MetadataBuilder::build(spec));

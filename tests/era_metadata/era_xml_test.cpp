@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "support/era_model_gen.hpp"
+#include "tests/support/era_model_gen.hpp"
 
 using namespace era_metadata;
 

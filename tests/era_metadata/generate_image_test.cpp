@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <random>
 
-#include "support/metadata_builder.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 TEST_CASE("generate a large image for benchmarks", "[.][generate]") {
   const char* blocks = std::getenv("SCHELK_GEN_BLOCKS");

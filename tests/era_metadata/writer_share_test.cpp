@@ -10,8 +10,8 @@
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/writer.hpp"
 #include "era_metadata/written_since.hpp"
-#include "support/era_model_gen.hpp"
-#include "support/era_tool_run.hpp"
+#include "tests/support/era_model_gen.hpp"
+#include "tests/support/era_tool_run.hpp"
 
 using namespace era_metadata;
 
@@ -31,7 +31,7 @@ era_test::Model mostly_zero_model(std::uint32_t nr_full_blocks, std::vector<std:
   m.current_era = 6;
   m.eras.assign(m.nr_blocks, 0);
   for (const std::uint32_t k : nonzero) {
-    for (std::uint32_t j = 0; j < kEraEntriesPerBlock; j += 1 + rng() % 200) {
+    for (std::uint32_t j = 0; j < kEraEntriesPerBlock; j += 1 + static_cast<std::uint32_t>(rng() % 200)) {
       const std::uint64_t b = std::uint64_t{k} * kEraEntriesPerBlock + j;
       if (b < m.nr_blocks) m.eras[b] = 1 + static_cast<std::uint32_t>(rng() % 4);
     }

@@ -8,8 +8,8 @@
 #include "era_metadata/checksum.hpp"
 #include "era_metadata/endian.hpp"
 #include "era_metadata/format.hpp"
-#include "support/era_model_gen.hpp"
-#include "support/era_tool_run.hpp"
+#include "tests/support/era_model_gen.hpp"
+#include "tests/support/era_tool_run.hpp"
 
 using namespace era_metadata;
 

@@ -6,7 +6,7 @@
 
 #include "era_metadata/errors.hpp"
 #include "era_metadata/metadata_source.hpp"
-#include "support/metadata_builder.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 using namespace era_metadata;
 using era_test::ImageSpec;

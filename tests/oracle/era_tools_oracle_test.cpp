@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "era_metadata/writer.hpp"
-#include "support/era_model_gen.hpp"
-#include "support/era_tool_run.hpp"
+#include "tests/support/era_model_gen.hpp"
+#include "tests/support/era_tool_run.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "src/copy_cli/block_list.hpp"
+#include "src/copy/block_list.hpp"
 #include "src/ui/progress.hpp"
 
 using schelk::BlockListError;

@@ -10,7 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "copier/copier_test_support.hpp"
+#include "tests/support/copier_test_support.hpp"
 #include "copier/device.hpp"
 
 using copier_test::TempFile;

@@ -4,8 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "src/copy_cli/cli_support.hpp"
-#include "src/copy_cli/engine_options.hpp"
+#include "src/copy/cli_support.hpp"
+#include "src/copy/engine_options.hpp"
 
 using namespace schelk;
 namespace po = boost::program_options;

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "support/metadata_builder.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 namespace {
 

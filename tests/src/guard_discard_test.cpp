@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "src/workflow/commands.hpp"
-#include "tests/src/workflow_fakes.hpp"
+#include "src/workflow/workflow.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 using test::Rig;

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 #include "src/workflow/untracked_writes.hpp"
-#include "tests/src/workflow_fakes.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 using test::Rig;

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "src/state/state.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "src/volume/tools.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 

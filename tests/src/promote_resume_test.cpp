@@ -4,8 +4,8 @@
 
 #include "src/state/journal.hpp"
 #include "src/state/state.hpp"
-#include "src/workflow/commands.hpp"
-#include "tests/src/workflow_fakes.hpp"
+#include "src/workflow/workflow.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 using test::Rig;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 

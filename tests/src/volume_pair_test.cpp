@@ -5,10 +5,10 @@
 #include <filesystem>
 
 #include "src/volume/volume.hpp"
-#include "src/workflow/commands.hpp"
+#include "src/workflow/workflow.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
-#include "tests/src/workflow_fakes.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 using test::Rig;

@@ -5,9 +5,9 @@
 #include <random>
 #include <vector>
 
-#include "src/volume/sha256.hpp"
+#include "base/sha256.hpp"
 #include "src/volume/tools.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 
@@ -17,9 +17,9 @@ TEST_CASE("ramdisk size formula (schelk-behaviour.md worked values)") {
   // 1.7 TiB at 4 KiB: min about 1.78 GiB, required about 1.96 GiB, ideal about 2.05 GiB.
   const uint64_t v = 17ull * (1ull << 40) / 10;
   const double gib = 1024.0 * 1024 * 1024;
-  CHECK(ramdisk_min_size(v, 4096) / gib == Approx(1.78).epsilon(0.01));
-  CHECK(ramdisk_required_size(v, 4096) / gib == Approx(1.96).epsilon(0.01));
-  CHECK(ramdisk_ideal_size(v, 4096) / gib == Approx(2.05).epsilon(0.01));
+  CHECK(static_cast<double>(ramdisk_min_size(v, 4096)) / gib == Approx(1.78).epsilon(0.01));
+  CHECK(static_cast<double>(ramdisk_required_size(v, 4096)) / gib == Approx(1.96).epsilon(0.01));
+  CHECK(static_cast<double>(ramdisk_ideal_size(v, 4096)) / gib == Approx(2.05).epsilon(0.01));
 }
 
 TEST_CASE("ramdisk size check refuses a too small ramdisk") {
@@ -76,11 +76,11 @@ TEST_CASE("superblock hash is the SHA-256 of the first 4096 bytes - zero_device 
   for (auto& b : data) b = static_cast<uint8_t>(rng());
   std::ofstream(f, std::ios::binary)
       .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  CHECK(hash_superblock(f) == sha256({data.data(), 4096}));
+  CHECK(hash_superblock(f) == base::sha256({data.data(), 4096}));
   CHECK(device_size(f) == data.size());
   zero_device(f);
   std::vector<uint8_t> zeros(4096, 0);
-  CHECK(hash_superblock(f) == sha256(zeros));
+  CHECK(hash_superblock(f) == base::sha256(zeros));
   CHECK(device_size(f) == data.size());
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "src/state/state.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 namespace {
 

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "src/state/journal.hpp"
-#include "src/volume/sha256.hpp"
-#include "src/workflow/commands.hpp"
-#include "tests/src/workflow_fakes.hpp"
+#include "base/sha256.hpp"
+#include "src/workflow/workflow.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 using test::Rig;
@@ -368,7 +368,7 @@ TEST_CASE("status compares the state with reality - --json is one object") {
   CHECK(s.find("Mounted: yes (actual)") != std::string::npos);
   CHECK(s.find("dm-era device: active") != std::string::npos);
   CHECK(s.find("Current era: 1") != std::string::npos);
-  CHECK(s.find("Superblock hash: " + to_hex(hash_superblock(rig.virgin))) != std::string::npos);
+  CHECK(s.find("Superblock hash: " + base::to_hex(hash_superblock(rig.virgin))) != std::string::npos);
   rig.dm.device = false;
   rig.mounter.mounted = false;
   rig.out.str("");

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "src/workflow/block_copy.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace schelk;
 

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/temp_path.hpp"
+
 namespace era_test {
 
 struct RunResult {
@@ -41,36 +43,7 @@ inline std::string rust_pdata_tools() {
   return executable(p) ? p : std::string();
 }
 
-class TempFile {
- public:
-  explicit TempFile(const std::string& tag = "era") {
-    std::string tmpl = "/tmp/schelk-" + tag + "-XXXXXX";
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd >= 0) ::close(fd);
-    path_ = tmpl;
-  }
-  ~TempFile() { ::unlink(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
 
-  void write(const std::string& data) const { std::ofstream(path_, std::ios::binary) << data; }
-  void write_bytes(const void* data, std::size_t n) const {
-    std::ofstream(path_, std::ios::binary).write(static_cast<const char*>(data),
-                                                 static_cast<std::streamsize>(n));
-  }
-  void resize(std::uint64_t bytes) const {
-    if (::truncate(path_.c_str(), static_cast<off_t>(bytes)) != 0) std::abort();
-  }
-  [[nodiscard]] std::string read() const {
-    std::ifstream in(path_, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
- private:
-  std::string path_;
-};
+using TempFile = schelk::test::TempFile;
 
 }  // namespace era_test

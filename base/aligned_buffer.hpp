@@ -1,4 +1,5 @@
-// Zeroed, 4 KiB-aligned memory for the readers' large buffers (read buffers, result bitmaps).
+// Zeroed, 4 KiB-aligned memory for large buffers (metadata read buffers, result bitmaps, copy
+// buffers; 4 KiB alignment satisfies O_DIRECT on every logical block size Linux supports).
 // From 1 MiB up it comes straight from mmap, 2 MiB-aligned with transparent huge pages asked
 // for: with 4 KiB pages, faulting in and zeroing fresh buffers costs more than the reads of a
 // small volume's metadata, and a 1.7 TiB volume's 57 MB bitmap takes 14K faults.
@@ -7,25 +8,25 @@
 #include <cstddef>
 #include <utility>
 
-namespace era_metadata {
+namespace base {
 
-class BigBuffer {
+class AlignedBuffer {
  public:
-  BigBuffer() = default;
-  explicit BigBuffer(std::size_t bytes);  // throws std::bad_alloc
-  BigBuffer(BigBuffer&& other) noexcept
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(std::size_t bytes);  // throws std::bad_alloc
+  AlignedBuffer(AlignedBuffer&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
         mapped_(std::exchange(other.mapped_, false)) {}
-  BigBuffer& operator=(BigBuffer&& other) noexcept {
-    BigBuffer gone(std::move(*this));
+  AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
+    AlignedBuffer gone(std::move(*this));
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     mapped_ = std::exchange(other.mapped_, false);
     return *this;
   }
-  BigBuffer(const BigBuffer&) = delete;
-  BigBuffer& operator=(const BigBuffer&) = delete;
-  ~BigBuffer();
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer();
 
   [[nodiscard]] std::byte* data() const { return data_; }
   [[nodiscard]] std::size_t size() const { return size_; }
@@ -36,4 +37,4 @@ class BigBuffer {
   bool mapped_ = false;  // from mmap (else aligned operator new)
 };
 
-}  // namespace era_metadata
+}  // namespace base

@@ -12,8 +12,8 @@
 #include "src/mount/mount.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/context.hpp"
-#include "src/workflow/commands.hpp"
-#include "tests/src/temp_dir.hpp"
+#include "src/workflow/workflow.hpp"
+#include "tests/support/temp_path.hpp"
 
 namespace schelk::test {
 

@@ -1,5 +1,5 @@
 // Block list parsing; see block_list.hpp.
-#include "src/copy_cli/block_list.hpp"
+#include "src/copy/block_list.hpp"
 
 #include <algorithm>
 #include <cctype>

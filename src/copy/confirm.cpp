@@ -1,5 +1,5 @@
 // Terminal confirmation; see confirm.hpp.
-#include "src/copy_cli/confirm.hpp"
+#include "src/copy/confirm.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <cctype>
 
-#include "copier/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace schelk {
 
 std::optional<bool> ask_on_terminal(const std::string& question) {
-  const copier::UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  const base::UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
   if (!tty.valid() || ::isatty(tty.get()) != 1) return std::nullopt;
   const std::string prompt = question + " [y/N] ";
   if (::write(tty.get(), prompt.data(), prompt.size()) < 0) return std::nullopt;

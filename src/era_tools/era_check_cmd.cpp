@@ -7,7 +7,7 @@
 
 #include "era_metadata/check.hpp"
 #include "era_metadata/metadata_source.hpp"
-#include "src/commands/commands.hpp"
+#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
 
 namespace po = boost::program_options;

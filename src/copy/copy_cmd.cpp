@@ -7,10 +7,10 @@
 #include <iostream>
 
 #include "copier/copy.hpp"
-#include "src/commands/commands.hpp"
-#include "src/copy_cli/cli_support.hpp"
-#include "src/copy_cli/confirm.hpp"
-#include "src/copy_cli/engine_options.hpp"
+#include "src/copy/copy_commands.hpp"
+#include "src/copy/cli_support.hpp"
+#include "src/copy/confirm.hpp"
+#include "src/copy/engine_options.hpp"
 #include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;

@@ -1,4 +1,4 @@
-#include "era_metadata/big_buffer.hpp"
+#include "base/aligned_buffer.hpp"
 
 #include <sys/mman.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <new>
 
-namespace era_metadata {
+namespace base {
 namespace {
 
 constexpr std::size_t kPage = 4096;
@@ -32,7 +32,7 @@ std::byte* map_aligned(std::size_t len) {
 
 }  // namespace
 
-BigBuffer::BigBuffer(std::size_t bytes) : size_(bytes) {
+AlignedBuffer::AlignedBuffer(std::size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
   if (bytes >= kMapAtLeast) {
     data_ = map_aligned(mapped_length(bytes));
@@ -45,7 +45,7 @@ BigBuffer::BigBuffer(std::size_t bytes) : size_(bytes) {
   std::memset(data_, 0, bytes);
 }
 
-BigBuffer::~BigBuffer() {
+AlignedBuffer::~AlignedBuffer() {
   if (!data_) return;
   if (mapped_) {
     ::munmap(data_, mapped_length(size_));
@@ -54,4 +54,4 @@ BigBuffer::~BigBuffer() {
   }
 }
 
-}  // namespace era_metadata
+}  // namespace base

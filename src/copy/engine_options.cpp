@@ -1,10 +1,10 @@
 // Shared options of copy and verify; see engine_options.hpp.
-#include "src/copy_cli/engine_options.hpp"
+#include "src/copy/engine_options.hpp"
 
 #include <cstdio>
 #include <iostream>
 
-#include "src/copy_cli/cli_support.hpp"
+#include "src/copy/cli_support.hpp"
 
 namespace po = boost::program_options;
 

@@ -12,7 +12,7 @@
 #include "era_metadata/era_xml.hpp"
 #include "era_metadata/format.hpp"
 #include "era_metadata/writer.hpp"
-#include "src/commands/commands.hpp"
+#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
 #include "src/era_tools/file_sink.hpp"
 

@@ -1,5 +1,5 @@
 // Shared CLI pieces of copy and verify; see cli_support.hpp.
-#include "src/copy_cli/cli_support.hpp"
+#include "src/copy/cli_support.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "src/copy_cli/block_list.hpp"
+#include "src/copy/block_list.hpp"
 
 namespace schelk {
 

@@ -9,7 +9,7 @@
 
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
-#include "src/commands/commands.hpp"
+#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/blocks_xml.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
 

@@ -8,7 +8,7 @@
 #include "era_metadata/era_content.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/metadata_source.hpp"
-#include "src/commands/commands.hpp"
+#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/era_dump_xml.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
 
