@@ -24,7 +24,17 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 for k in /usr/share/keyrings/debian-archive-trixie-stable.gpg /usr/share/keyrings/debian-archive-keyring.gpg; do
   if [ -r "$k" ]; then keyring=$k; break; fi
 done
-echo "deb [signed-by=$keyring] http://deb.debian.org/debian trixie main" >"$work/etc/apt/sources.list"
+# The Debian archive this machine already uses (the site serving its own release's main
+# component), so no host name is written here: a mirror configured in apt is used as it is.
+. /etc/os-release
+archive=$(apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT)' 'Created-By: Packages' |
+  awk -v rel="${VERSION_CODENAME:-bookworm}" '$2 == rel && $3 == "main" { print $1; exit }')
+if [ -z "$archive" ]; then
+  echo "fetch-tpt-rust.sh: no Debian archive for '${VERSION_CODENAME:-?}' main in apt's sources;" \
+    "run 'apt-get update' (or add the Debian archive to /etc/apt/sources.list.d)" >&2
+  exit 1
+fi
+echo "deb [signed-by=$keyring] $archive trixie main" >"$work/etc/apt/sources.list"
 
 apt_opts=(
   -o "Dir::Etc::SourceList=$work/etc/apt/sources.list"
