@@ -8,20 +8,24 @@ jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "source checks: clang-format, duplicated code"
+scripts/check-format.sh
+scripts/check-duplicates.sh
+
 step "fetch the Rust 1.x era tools (test oracle and benchmark peer; unpacked, never installed)"
 export SCHELK_TPT_RUST
 SCHELK_TPT_RUST=$(scripts/fetch-tpt-rust.sh | tail -n 1)
 echo "$SCHELK_TPT_RUST"
 
 step "build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCHELK_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 
 step "unit tests"
 (cd build && ctest --output-on-failure -j"$jobs")
 
 step "build (ASan/UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHELK_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHELK_SANITIZE=ON -DSCHELK_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
 step "unit tests under ASan/UBSan"

@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ ! -x build/schelk ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build -j"${JOBS:-$(nproc)}"
+  cmake --build build --target schelk -j"${JOBS:-$(nproc)}"
 fi
 exec tests/vm/vm-run.sh --disk-mib 512 --ram-mib 64 --timeout 900 "$@" tests/vm/demo-guest.sh

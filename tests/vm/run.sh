@@ -12,7 +12,7 @@ repo=$PWD
 if [ ! -x build/schelk ]; then
   echo "=== building schelk (build/schelk missing)"
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-    cmake --build build -j"${JOBS:-$(nproc)}" ||
+    cmake --build build --target schelk -j"${JOBS:-$(nproc)}" ||
     { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 tests/vm/lib/build-image.sh >/dev/null || { echo "VM image build failed"; echo "0 passed, 1 failed"; exit 1; }
