@@ -14,19 +14,19 @@
 
 namespace schelk {
 
-struct CopyReport {
-  uint64_t bytes = 0;
-  uint64_t extents = 0;
-  double seconds = 0;
-  std::optional<uint64_t> verify_mismatches;  // set when verified
-};
-
 struct CopyRequest {
   std::string src;
   std::string dst;
   std::vector<copier::Extent> extents;
   bool verify = false;
   bool progress = true;
+};
+
+struct CopyReport {
+  uint64_t bytes = 0;
+  uint64_t extents = 0;
+  double seconds = 0;
+  std::optional<uint64_t> verify_mismatches;  // set when verified
 };
 
 // Throws copier::CopyError (also for src and dst being the same device, before any I/O).
