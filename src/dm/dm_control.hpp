@@ -29,8 +29,6 @@ class DmControl {
   // Sends "<msg>" to sector 0 (checkpoint, take_metadata_snap, drop_metadata_snap).
   virtual void message(const std::string& name, const std::string& msg) = 0;
   virtual EraStatus status(const std::string& name) = 0;
-  // Table parameters of the live table ("<meta maj:min> <origin maj:min> <block sectors>").
-  virtual std::string table(const std::string& name) = 0;
   virtual std::optional<DmInfo> info(const std::string& name) = 0;
   bool exists(const std::string& name) { return info(name).has_value(); }
   // Removes the device and its node.

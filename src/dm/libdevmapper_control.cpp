@@ -81,10 +81,6 @@ class LibDevmapperControl final : public DmControl {
     return parse_era_status(single_target(DM_DEVICE_STATUS, name));
   }
 
-  std::string table(const std::string& name) override {
-    return single_target(DM_DEVICE_TABLE, name);
-  }
-
   std::optional<DmInfo> info(const std::string& name) override {
     Task t = new_task(DM_DEVICE_INFO, name);
     g_dm_errors.clear();

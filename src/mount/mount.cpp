@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
 #include "src/dl/libmount_api.hpp"
 
 namespace schelk {
@@ -32,21 +34,16 @@ std::string canonical_or_same(const std::string& path) {
   return s;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
+std::string read_text(const fs::path& path) { return base::read_text_file(path).value_or(""); }
 
-std::string read_cmdline(const std::string& proc_dir) {
-  std::string s = read_text(proc_dir + "/cmdline");
+std::string read_cmdline(const fs::path& proc_dir) {
+  std::string s = read_text(proc_dir / "cmdline");
   for (auto& c : s) {
     if (c == '\0') c = ' ';
   }
   while (!s.empty() && s.back() == ' ') s.pop_back();
   if (s.empty()) {
-    s = read_text(proc_dir + "/comm");
+    s = read_text(proc_dir / "comm");
     while (!s.empty() && s.back() == '\n') s.pop_back();
     s = "[" + s + "]";
   }
@@ -95,23 +92,23 @@ bool path_is_under(const std::string& path, const std::string& dir) {
                          path[dir.size()] == '/');
 }
 
-std::vector<Blocker> find_blockers(const std::string& mount_point, const std::string& proc_root) {
+std::vector<Blocker> find_blockers(const std::string& mount_point, const fs::path& proc_root) {
   std::vector<Blocker> blockers;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(proc_root, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string dir = entry.path().string();
+    const fs::path& dir = entry.path();
     bool uses = false;
     auto check = [&](const fs::path& link) {
       std::error_code lec;
       const auto target = fs::read_symlink(link, lec);
       if (!lec && path_is_under(target.string(), mount_point)) uses = true;
     };
-    check(dir + "/cwd");
-    check(dir + "/root");
+    check(dir / "cwd");
+    check(dir / "root");
     std::error_code fec;
-    for (const auto& fd : fs::directory_iterator(dir + "/fd", fec)) {
+    for (const auto& fd : fs::directory_iterator(dir / "fd", fec)) {
       if (uses) break;
       check(fd.path());
     }
@@ -121,7 +118,7 @@ std::vector<Blocker> find_blockers(const std::string& mount_point, const std::st
 }
 
 bool SystemMounter::is_mounted(const std::string& mount_point) {
-  return mounts_contain_target(read_text("/proc/mounts"), canonical_or_same(mount_point));
+  return mounts_contain_target(read_text(proc_root_ / "mounts"), canonical_or_same(mount_point));
 }
 
 void SystemMounter::mount(const std::string& device, const std::string& mount_point,
@@ -164,18 +161,16 @@ void SystemMounter::unmount(const std::string& mount_point, bool kill) {
   // Never be a blocker ourselves.
   std::error_code ec;
   if (path_is_under(fs::current_path(ec).string(), mp)) {
-    if (::chdir("/") != 0) {
-      throw std::system_error(errno, std::generic_category(), "chdir /");
-    }
+    if (::chdir("/") != 0) base::throw_errno(errno, "chdir /");
   }
   constexpr int kAttempts = 5;
   for (int attempt = 0;; ++attempt) {
     if (::umount2(mp.c_str(), 0) == 0) return;
     const int err = errno;
     if (err != EBUSY) {
-      throw std::system_error(err, std::generic_category(), "Failed to unmount " + mp);
+      base::throw_errno(err, "Failed to unmount " + mp);
     }
-    auto blockers = find_blockers(mp);
+    auto blockers = find_blockers(mp, proc_root_);
     const pid_t self = ::getpid();
     std::erase_if(blockers, [&](const Blocker& b) { return b.pid == self; });
     if (!kill || attempt + 1 >= kAttempts) {
@@ -189,7 +184,7 @@ void SystemMounter::unmount(const std::string& mount_point, bool kill) {
                                ": target is busy\n(could not identify blocking processes)");
     }
     for (const auto& b : blockers) {
-      std::fprintf(stderr, "  Killing PID=%d \"%s\"\n", b.pid, b.cmdline.c_str());
+      log_ << "  Killing PID=" << b.pid << " \"" << b.cmdline << "\"" << std::endl;
       ::kill(b.pid, SIGKILL);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <ostream>
+#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -19,7 +21,13 @@ std::filesystem::path lock_path_for(const std::filesystem::path& state_path) {
   return dir / "schelk.lock";
 }
 
-StateLock StateLock::acquire(const std::filesystem::path& state_path, double timeout_seconds) {
+StateLock StateLock::acquire(const std::filesystem::path& state_path) {
+  std::ostringstream unused;  // never written: without a timeout nothing waits
+  return acquire(state_path, 0, unused);
+}
+
+StateLock StateLock::acquire(const std::filesystem::path& state_path, double timeout_seconds,
+                             std::ostream& progress) {
   auto path = lock_path_for(state_path);
   std::filesystem::create_directories(path.parent_path());
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -45,8 +53,10 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
       throw std::system_error(err, std::generic_category(), "Cannot lock " + path.string());
     }
     if (!announced) {
-      std::fprintf(stderr, "Waiting for the schelk lock %s (up to %g s)...\n", path.c_str(),
-                   timeout_seconds);
+      char note[64];
+      std::snprintf(note, sizeof note, "%g", timeout_seconds);
+      progress << "Waiting for the schelk lock " << path.string() << " (up to " << note << " s)..."
+               << std::endl;
       announced = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

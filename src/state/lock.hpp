@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <stdexcept>
 
 namespace schelk {
@@ -14,9 +15,13 @@ class LockBusyError : public std::runtime_error {
 
 class StateLock {
  public:
-  // Creates the directory and the lock file if needed. timeout_seconds <= 0: fail at once when
-  // busy; otherwise retry until the timeout. Throws LockBusyError when it stays busy.
-  static StateLock acquire(const std::filesystem::path& state_path, double timeout_seconds = 0);
+  // Creates the directory and the lock file if needed; fails at once when busy. Throws
+  // LockBusyError when busy, std::system_error when the lock file cannot be opened or locked.
+  static StateLock acquire(const std::filesystem::path& state_path);
+  // As above, but with timeout_seconds > 0 retries until the timeout, saying once on `progress`
+  // that it waits ("Waiting for the schelk lock <path> (up to N s)...").
+  static StateLock acquire(const std::filesystem::path& state_path, double timeout_seconds,
+                           std::ostream& progress);
 
   StateLock(StateLock&& other) noexcept;
   StateLock& operator=(StateLock&& other) noexcept;

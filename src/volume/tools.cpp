@@ -9,10 +9,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
+#include "base/unique_fd.hpp"
 #include "src/dl/blkid_api.hpp"
 
 namespace schelk {
@@ -45,35 +48,30 @@ void require_tool(const std::string& name, const std::string& hint) {
 void run_program(const std::vector<std::string>& argv, const std::string& what) {
   const auto exe = find_in_path(argv.at(0));
   if (!exe) throw std::runtime_error(argv[0] + " not found in PATH");
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    throw std::system_error(errno, std::generic_category(), "pipe");
-  }
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) base::throw_errno(errno, "pipe");
+  base::UniqueFd err_read(ends[0]);
+  base::UniqueFd err_write(ends[1]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    ::close(err_pipe[0]);
-    ::close(err_pipe[1]);
-    throw std::system_error(err, std::generic_category(), "fork");
-  }
+  if (pid < 0) base::throw_errno(errno, "fork");
   if (pid == 0) {
-    ::dup2(err_pipe[1], 2);
+    ::dup2(err_write.get(), 2);
     ::execv(exe->c_str(), args.data());
     _exit(127);
   }
-  ::close(err_pipe[1]);
+  err_write.reset();  // so the read below ends when the child exits
   std::string err_text;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(err_pipe[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    err_text.append(buf, static_cast<size_t>(n));
+    const size_t n = base::read_full(err_read.get(), std::as_writable_bytes(std::span(buf)),
+                                     "Cannot read the error output of " + what);
+    err_text.append(buf, n);
+    if (n < sizeof buf) break;
   }
-  ::close(err_pipe[0]);
+  err_read.reset();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -95,7 +93,7 @@ std::optional<std::string> detect_fstype(const std::string& device) {
   const BlkidApi& blkid = blkid_api();
   blkid_probe pr = blkid.blkid_new_probe_from_filename(device.c_str());
   if (!pr) {
-    throw std::system_error(errno ? errno : EIO, std::generic_category(), "Cannot probe " + device);
+    base::throw_errno(errno ? errno : EIO, "Cannot probe " + device);
   }
   blkid.blkid_probe_enable_superblocks(pr, 1);
   blkid.blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);

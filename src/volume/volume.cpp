@@ -7,67 +7,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <memory>
-#include <system_error>
 
+#include "base/aligned_buffer.hpp"
+#include "base/errno.hpp"
+#include "base/format.hpp"
+#include "base/posix_io.hpp"
 #include "base/sha256.hpp"
+#include "base/unique_fd.hpp"
 
 namespace schelk {
 namespace {
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-[[noreturn]] void throw_errno(int err, const std::string& what) {
-  throw std::system_error(err, std::generic_category(), what);
-}
-
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-
-std::unique_ptr<uint8_t, AlignedFree> aligned_buffer(size_t size) {
-  void* p = nullptr;
-  if (::posix_memalign(&p, 4096, size) != 0) throw std::bad_alloc();
-  std::memset(p, 0, size);
-  return std::unique_ptr<uint8_t, AlignedFree>(static_cast<uint8_t*>(p));
-}
-
 // Opens with O_DIRECT, falling back to buffered I/O where the filesystem refuses it (tmpfs).
-int open_direct(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC);
-  if (fd < 0 && errno == EINVAL) fd = ::open(path.c_str(), flags | O_CLOEXEC);
+base::UniqueFd open_direct(const std::string& path, int flags) {
+  base::UniqueFd fd(::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC));
+  if (!fd && errno == EINVAL) fd.reset(::open(path.c_str(), flags | O_CLOEXEC));
+  if (!fd) base::throw_errno(errno, "Cannot open " + path);
   return fd;
 }
 
-std::string describe_size(uint64_t bytes) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return buf;
+base::UniqueFd open_read_only(const std::string& path) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) base::throw_errno(errno, "Cannot open " + path);
+  return fd;
 }
 
 }  // namespace
 
 uint64_t device_size(const std::string& path) {
-  Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (f.fd < 0) throw_errno(errno, "Cannot open " + path);
+  const auto fd = open_read_only(path);
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw_errno(errno, "Cannot stat " + path);
+  if (::fstat(fd.get(), &st) != 0) base::throw_errno(errno, "Cannot stat " + path);
   if (S_ISBLK(st.st_mode)) {
     uint64_t size = 0;
-    if (::ioctl(f.fd, BLKGETSIZE64, &size) != 0) throw_errno(errno, "Cannot get size of " + path);
+    if (::ioctl(fd.get(), BLKGETSIZE64, &size) != 0) {
+      base::throw_errno(errno, "Cannot get size of " + path);
+    }
     return size;
   }
   return static_cast<uint64_t>(st.st_size);
@@ -75,10 +53,9 @@ uint64_t device_size(const std::string& path) {
 
 void validate_block_device(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw_errno(errno, "Cannot stat " + path);
+  if (::stat(path.c_str(), &st) != 0) base::throw_errno(errno, "Cannot stat " + path);
   if (!S_ISBLK(st.st_mode)) throw VolumeError(path + " is not a block device");
-  Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (f.fd < 0) throw_errno(errno, "Cannot open " + path);
+  (void)open_read_only(path);
 }
 
 void reject_same_device(const std::string& virgin, const std::string& scratch) {
@@ -113,20 +90,12 @@ void validate_granularity(uint64_t granularity) {
 
 base::Sha256Digest hash_superblock(const std::string& path) {
   constexpr size_t kLen = 4096;
-  Fd f(open_direct(path, O_RDONLY));
-  if (f.fd < 0) throw_errno(errno, "Cannot open " + path);
-  auto buf = aligned_buffer(kLen);
-  size_t done = 0;
-  while (done < kLen) {
-    const ssize_t n = ::pread(f.fd, buf.get() + done, kLen - done, static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, "Cannot read superblock of " + path);
-    }
-    if (n == 0) break;  // shorter than 4 KiB: hash what there is, as schelk
-    done += static_cast<size_t>(n);
-  }
-  return base::sha256({buf.get(), done});
+  const auto fd = open_direct(path, O_RDONLY);
+  base::AlignedBuffer buf(kLen);
+  // Shorter than 4 KiB: hash what there is, as schelk.
+  const size_t got =
+      base::pread_full(fd.get(), {buf.data(), kLen}, 0, "Cannot read superblock of " + path);
+  return base::sha256({reinterpret_cast<const uint8_t*>(buf.data()), got});
 }
 
 uint64_t ramdisk_min_size(uint64_t volume_size, uint64_t granularity) {
@@ -144,40 +113,30 @@ uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity) {
   return ramdisk_min_size(volume_size, granularity) * 115 / 100 + 1024 * 1024;
 }
 
-void validate_ramdisk_size(const std::string& ramdisk, uint64_t volume_size, uint64_t granularity) {
-  const uint64_t actual = device_size(ramdisk);
+std::optional<std::string> validate_ramdisk_size(uint64_t ramdisk_size, uint64_t volume_size,
+                                                 uint64_t granularity) {
   const uint64_t required = ramdisk_required_size(volume_size, granularity);
-  if (actual < required) {
+  if (ramdisk_size < required) {
     throw VolumeError("RAM disk too small: " + std::to_string(required) + " bytes required, " +
-                      std::to_string(actual) + " bytes available.");
+                      std::to_string(ramdisk_size) + " bytes available.");
   }
   const uint64_t ideal = ramdisk_ideal_size(volume_size, granularity);
-  if (actual < ideal) {
-    std::fprintf(stderr,
-                 "Warning: RAM disk size (%s) is less than ideal (%s). This may work but leaves "
-                 "little headroom.\n",
-                 describe_size(actual).c_str(), describe_size(ideal).c_str());
-  }
+  if (ramdisk_size >= ideal) return std::nullopt;
+  return "Warning: RAM disk size (" + base::format_mib(ramdisk_size, 2) + ") is less than ideal (" +
+         base::format_mib(ideal, 2) + "). This may work but leaves little headroom.";
 }
 
 void zero_device(const std::string& path) {
   const uint64_t size = device_size(path);
-  Fd f(open_direct(path, O_WRONLY));
-  if (f.fd < 0) throw_errno(errno, "Cannot open " + path);
+  const auto fd = open_direct(path, O_WRONLY);
   constexpr size_t kChunk = 1 << 20;
-  auto buf = aligned_buffer(kChunk);
-  uint64_t off = 0;
-  while (off < size) {
+  const base::AlignedBuffer zeros(kChunk);
+  for (uint64_t off = 0; off < size; off += kChunk) {
     const size_t len = static_cast<size_t>(std::min<uint64_t>(kChunk, size - off));
-    const ssize_t n = ::pwrite(f.fd, buf.get(), len, static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, "Cannot zero " + path + " at byte " + std::to_string(off));
-    }
-    if (n == 0) throw VolumeError("Cannot zero " + path + ": short write");
-    off += static_cast<uint64_t>(n);
+    base::pwrite_full(fd.get(), {zeros.data(), len}, off,
+                      "Cannot zero " + path + " at byte " + std::to_string(off));
   }
-  if (::fsync(f.fd) != 0) throw_errno(errno, "Cannot fsync " + path);
+  if (::fsync(fd.get()) != 0) base::throw_errno(errno, "Cannot fsync " + path);
 }
 
 }  // namespace schelk

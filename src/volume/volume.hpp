@@ -1,8 +1,12 @@
 // Checks and facts about the two volumes and the ramdisk: block-device checks, sizes, the
 // same-device guard, the superblock hash, the ramdisk size formula and zeroing the ramdisk.
+// These functions act on the paths they are given; the workflow reaches them only through
+// VolumeOps (volume_ops.hpp). Errors: VolumeError for a failed precondition, std::system_error
+// (base/errno.hpp) for a failed system call.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -24,7 +28,7 @@ void validate_block_device(const std::string& path);
 // "Virgin and scratch must be different devices."
 void reject_same_device(const std::string& virgin, const std::string& scratch);
 // "Granularity must be greater than 0." / "... a multiple of 512 bytes (got N bytes)." and, as
-// dm-era and O_DIRECT need, a multiple of 4096.
+// dm-era and O_DIRECT need, a multiple of 4096. Pure: touches no device.
 void validate_granularity(uint64_t granularity);
 
 // SHA-256 of the first 4096 bytes, read with O_DIRECT (dm writes bypass the page cache of the
@@ -36,8 +40,10 @@ base::Sha256Digest hash_superblock(const std::string& path);
 uint64_t ramdisk_min_size(uint64_t volume_size, uint64_t granularity);
 uint64_t ramdisk_required_size(uint64_t volume_size, uint64_t granularity);  // min * 110%
 uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity);     // min * 115% + 1 MiB
-// Errors "RAM disk too small: ..." and warns on stderr when below the ideal size.
-void validate_ramdisk_size(const std::string& ramdisk, uint64_t volume_size, uint64_t granularity);
+// Throws VolumeError "RAM disk too small: ..." when `ramdisk_size` is below the required size;
+// returns the one-line warning (no newline) to print when it is below the ideal size.
+std::optional<std::string> validate_ramdisk_size(uint64_t ramdisk_size, uint64_t volume_size,
+                                                 uint64_t granularity);
 
 // Zeroes the whole device (with O_DIRECT when possible) and fsyncs, so dm-era formats fresh
 // metadata.

@@ -5,18 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "copier/copy.hpp"
 #include "copier/device.hpp"
-#include "copier/extent.hpp"
 #include "src/ui/progress.hpp"
 
 namespace schelk {
 
-std::vector<ByteExtent> ranges_to_extents(const std::vector<BlockRange>& ranges,
-                                          uint64_t granularity, uint64_t volume_size) {
-  std::vector<ByteExtent> out;
+std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ranges,
+                                              uint64_t granularity, uint64_t volume_size) {
+  std::vector<copier::Extent> out;
   out.reserve(ranges.size());
   for (const auto& r : ranges) {
     const uint64_t begin = r.begin * granularity;
@@ -30,17 +28,12 @@ std::vector<ByteExtent> ranges_to_extents(const std::vector<BlockRange>& ranges,
 CopyReport copy_volume_extents(const CopyRequest& req) {
   auto src = copier::open_device(req.src, copier::Access::kRead, true);
   auto dst = copier::open_device(req.dst, copier::Access::kWrite, true);
-  if (copier::same_device(src, dst)) {
-    throw std::runtime_error("Refusing to copy " + req.src + " onto itself (" + req.dst + ")");
-  }
-  std::vector<copier::Extent> extents;
-  extents.reserve(req.extents.size());
-  for (const auto& e : req.extents) extents.push_back(copier::Extent{e.offset, e.length});
   ui::ProgressLine line("  Copying", req.progress && ::isatty(2) == 1);
   copier::CopyOptions opts;
   opts.verify = req.verify;
   opts.on_progress = [&](const copier::Progress& p) { line.update(p.done_bytes, p.total_bytes); };
-  const auto result = copier::copy_extents(src, dst, std::move(extents), opts);
+  // copy_extents refuses src == dst before any I/O.
+  const auto result = copier::copy_extents(src, dst, req.extents, opts);
   line.finish();
   CopyReport report;
   report.bytes = result.bytes;

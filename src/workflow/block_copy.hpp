@@ -1,5 +1,7 @@
 // Copies byte extents from one volume to another through the copier library (io_uring,
-// O_DIRECT, exclusive opens), showing progress on a terminal, optionally verifying.
+// O_DIRECT, exclusive opens, the same-device refusal), showing progress on a terminal,
+// optionally verifying; behind the VolumeCopier interface so the command flows run against a
+// fake copier.
 #pragma once
 
 #include <cstdint>
@@ -7,13 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "copier/extent.hpp"
 #include "src/state/journal.hpp"
 
 namespace schelk {
 
-struct ByteExtent {
-  uint64_t offset = 0;
-  uint64_t length = 0;
+struct CopyRequest {
+  std::string src;
+  std::string dst;
+  std::vector<copier::Extent> extents;
+  bool verify = false;
+  bool progress = true;
 };
 
 struct CopyReport {
@@ -23,18 +29,23 @@ struct CopyReport {
   std::optional<uint64_t> verify_mismatches;  // set when verified
 };
 
-struct CopyRequest {
-  std::string src;
-  std::string dst;
-  std::vector<ByteExtent> extents;
-  bool verify = false;
-  bool progress = true;
-};
-
+// Throws copier::CopyError (also for src and dst being the same device, before any I/O).
 CopyReport copy_volume_extents(const CopyRequest& request);
 
+class VolumeCopier {
+ public:
+  virtual ~VolumeCopier() = default;
+  virtual CopyReport copy(const CopyRequest& request) = 0;
+};
+
+// copy_volume_extents.
+class IoUringVolumeCopier final : public VolumeCopier {
+ public:
+  CopyReport copy(const CopyRequest& request) override { return copy_volume_extents(request); }
+};
+
 // Block ranges to byte extents, the last block clamped to the volume size.
-std::vector<ByteExtent> ranges_to_extents(const std::vector<BlockRange>& ranges,
-                                          uint64_t granularity, uint64_t volume_size);
+std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ranges,
+                                              uint64_t granularity, uint64_t volume_size);
 
 }  // namespace schelk

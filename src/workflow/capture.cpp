@@ -1,11 +1,15 @@
 // Written-set capture: take_metadata_snap -> read (era_metadata) -> save journal ->
-// drop_metadata_snap -> remove, with the snapshot dropped even when reading fails.
+// drop_metadata_snap -> remove, with the snapshot dropped even when reading fails; then the copy
+// of the written blocks, the state save and the report.
 #include "src/workflow/capture.hpp"
 
 #include <iostream>
 #include <stdexcept>
 
+#include "src/dm/metadata_snapshot.hpp"
 #include "src/workflow/test_hook.hpp"
+#include "src/workflow/untracked_writes.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 
@@ -37,6 +41,39 @@ void check_journal_matches(const Journal& j, const State& st, Operation op) {
         "The saved written set does not match the state (granularity or "
         "dm-era name differ); run 'schelk full-recover'.");
   }
+}
+
+// Under a held metadata snapshot: reads the written set, checks it against the state and saves it
+// as the journal; the snapshot is dropped on every path.
+Journal read_and_save_written_set(Context& ctx, const State& st, Operation op, uint32_t since) {
+  auto& dm = ctx.dm();
+  MetadataSnapshotHold snapshot(dm, st.dm_era_name, ctx.err());
+  test_stop_point("after-take-snap");
+  if (!dm.status(st.dm_era_name).snapshot_block) {
+    throw std::runtime_error("dm-era device '" + st.dm_era_name +
+                             "' reports no metadata snapshot after take_metadata_snap");
+  }
+  WrittenBlocks written = ctx.written_sets().read(st.ramdisk, since);
+  const uint64_t size = ctx.volumes().size(st.scratch);
+  const uint64_t expected_blocks = (size + st.granularity - 1) / st.granularity;
+  if (written.data_block_sectors != st.granularity / 512 || written.nr_blocks != expected_blocks) {
+    throw std::runtime_error("dm-era metadata on " + st.ramdisk +
+                             " does not match the state: " + std::to_string(written.nr_blocks) +
+                             " blocks of " + std::to_string(written.data_block_sectors) +
+                             " sectors, expected " + std::to_string(expected_blocks) +
+                             " blocks of " + std::to_string(st.granularity / 512));
+  }
+  Journal j;
+  j.operation = operation_name(op);
+  j.dm_era_name = st.dm_era_name;
+  j.granularity = st.granularity;
+  j.nr_blocks = written.nr_blocks;
+  j.era = since;
+  j.ranges = std::move(written.ranges);
+  save_journal(ctx.options().state_path, j);
+  test_stop_point("after-journal");
+  snapshot.release();
+  return j;
 }
 
 }  // namespace
@@ -78,50 +115,72 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   }
   const uint32_t since = static_cast<uint32_t>(st.current_era.value_or(0));
   out << "Reading blocks written since era " << since << "..." << std::endl;
-  dm.message(st.dm_era_name, "take_metadata_snap");
-  WrittenBlocks written;
-  try {
-    test_stop_point("after-take-snap");
-    const auto held = dm.status(st.dm_era_name);
-    if (!held.snapshot_block) {
-      throw std::runtime_error("dm-era device '" + st.dm_era_name +
-                               "' reports no metadata snapshot after take_metadata_snap");
-    }
-    written = ctx.seams().read_written(st.ramdisk, since);
-    const uint64_t size = ctx.seams().device_size(st.scratch);
-    const uint64_t expected_blocks = (size + st.granularity - 1) / st.granularity;
-    if (written.data_block_sectors != st.granularity / 512 ||
-        written.nr_blocks != expected_blocks) {
-      throw std::runtime_error("dm-era metadata on " + st.ramdisk +
-                               " does not match the state: " + std::to_string(written.nr_blocks) +
-                               " blocks of " + std::to_string(written.data_block_sectors) +
-                               " sectors, expected " + std::to_string(expected_blocks) +
-                               " blocks of " + std::to_string(st.granularity / 512));
-    }
-    Journal j;
-    j.operation = operation_name(op);
-    j.dm_era_name = st.dm_era_name;
-    j.granularity = st.granularity;
-    j.nr_blocks = written.nr_blocks;
-    j.era = since;
-    j.ranges = std::move(written.ranges);
-    save_journal(state_path, j);
-    journal = std::move(j);
-    test_stop_point("after-journal");
-  } catch (...) {
-    try {
-      dm.message(st.dm_era_name, "drop_metadata_snap");
-    } catch (const std::exception& e) {
-      ctx.err() << "Warning: could not drop the metadata snapshot: " << e.what() << std::endl;
-    }
-    throw;
-  }
-  dm.message(st.dm_era_name, "drop_metadata_snap");
+  journal = read_and_save_written_set(ctx, st, op, since);
   test_stop_point("after-drop");
   out << "Removing dm-era device '" << st.dm_era_name << "'..." << std::endl;
   dm.remove(st.dm_era_name);
   test_stop_point("after-remove");
   return *journal;
+}
+
+namespace {
+
+// What differs between recover's and promote's copy: direction and wording.
+struct CopyWording {
+  const char* copying;       // "<copying> N blocks from A to B..."
+  const char* blocks_label;  // in the report
+  const char* complete;      // the line after a copy
+  const char* nothing;       // the line when no block was written
+};
+
+CopyWording wording(Operation op) {
+  if (op == Operation::kRecover) {
+    return {"Restoring", "Blocks restored", "Recovery complete.",
+            "No blocks were modified. Nothing to recover."};
+  }
+  return {"Promoting", "Blocks promoted", "Promotion complete. Virgin now holds the promoted data.",
+          "No blocks were modified. Nothing to promote."};
+}
+
+}  // namespace
+
+void copy_written_set(Context& ctx, State& st, Operation op, const Journal& journal, bool verify) {
+  auto& out = ctx.out();
+  const CopyWording words = wording(op);
+  const bool to_virgin = op == Operation::kPromote;
+  const std::string& from = to_virgin ? st.scratch : st.virgin;
+  const std::string& to = to_virgin ? st.virgin : st.scratch;
+  const uint64_t blocks = count_blocks(journal.ranges);
+  CopyReport report;
+  if (blocks > 0) {
+    out << words.copying << " " << blocks << " blocks from " << from << " to " << to << "..."
+        << std::endl;
+    auto extents = ranges_to_extents(journal.ranges, st.granularity, ctx.volumes().size(to));
+    if (test_stop_requested("mid-copy") && extents.size() > 1) {
+      // Copy half, stop, so a crash test sees the destination partly overwritten.
+      std::vector<copier::Extent> first(extents.begin(), extents.begin() + extents.size() / 2);
+      ctx.copier().copy({from, to, first, false, false});
+      test_stop_point("mid-copy");
+    }
+    report = ctx.copier().copy({from, to, std::move(extents), verify, true});
+    check_verified(report, from, to);
+  }
+  test_stop_point("after-copy");
+  st.is_mounted = false;
+  st.current_era.reset();
+  if (to_virgin) st.virgin_superblock_hash = ctx.volumes().hash_superblock(st.virgin);
+  // Stamp before the state says "not mounted": a kill between the two must not leave a saved
+  // state whose stamp predates our own copy (the next mount would refuse).
+  record_scratch_untouched(ctx, st);
+  ctx.save(st);
+  test_stop_point("after-save");
+  remove_journal(ctx.options().state_path);
+  if (blocks == 0) {
+    out << words.nothing << "\n";
+  } else {
+    out << words.complete << "\n";
+    print_copy_report(out, words.blocks_label, blocks, report);
+  }
 }
 
 }  // namespace schelk

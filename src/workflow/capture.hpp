@@ -1,6 +1,7 @@
 // The part recover and promote share: unmount, read the written set through a held metadata
-// snapshot, save it as the recovery journal, drop the snapshot, remove the dm-era target. Or, if
-// an earlier run was interrupted after saving the journal, pick that journal up.
+// snapshot, save it as the recovery journal, drop the snapshot, remove the dm-era target (or, if
+// an earlier run was interrupted after saving the journal, pick that journal up); then copy the
+// written blocks, save the state and report.
 #pragma once
 
 #include <string>
@@ -15,6 +16,12 @@ enum class Operation { kRecover, kPromote };
 // Precondition: state says mounted. Returns the written set to copy; on return the dm-era
 // device no longer exists and the journal is saved.
 Journal capture_written_set(Context& ctx, const State& st, Operation op, bool kill);
+
+// After capture_written_set: copies the journal's blocks (recover: virgin to scratch; promote:
+// scratch to virgin, then re-hashes virgin), marks `st` unmounted, stamps scratch, saves the
+// state, removes the journal and prints the report. Throws when the copy or its verification
+// fails (the journal stays, so the next run resumes).
+void copy_written_set(Context& ctx, State& st, Operation op, const Journal& journal, bool verify);
 
 const char* operation_name(Operation op);
 

@@ -1,9 +1,9 @@
-// Option tables, help text and dispatch of the workflow commands.
+// Option tables, help text and dispatch of the workflow commands; the one place the real system
+// (libdevmapper, libmount, /proc, /sys, the block devices, era_metadata, the copier) is made.
 #include "src/workflow/cli.hpp"
 
 #include <boost/program_options.hpp>
 #include <iostream>
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,11 +13,13 @@ namespace schelk {
 namespace po = boost::program_options;
 namespace {
 
+// One row drives parsing (which options are valid), help and dispatch.
 struct CommandInfo {
   const char* name;
   const char* summary;
   std::set<std::string> options;
   bool critical;  // SIGINT/SIGTERM refused while it runs
+  void (*run)(Context& ctx, const ParsedCommand& p);
 };
 
 const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
@@ -32,27 +34,43 @@ const std::vector<CommandInfo>& commands() {
     return std::vector<CommandInfo>{
         {"init-new",
          "Create an ext4 filesystem on virgin and copy it to scratch (destructive to both)",
-         kInitOptions, false},
+         kInitOptions, false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_init_new(ctx, p.init); }},
         {"init-from",
          "Use the existing filesystem on virgin and copy it to scratch (destructive to scratch "
          "unless --no-copy)",
-         from, false},
-        {"mount", "Put dm-era over scratch and mount it; all writes are tracked", {}, true},
+         from, false, [](Context& ctx, const ParsedCommand& p) { cmd_init_from(ctx, p.init); }},
+        {"mount",
+         "Put dm-era over scratch and mount it; all writes are tracked",
+         {},
+         true,
+         [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); }},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
          {"kill", "verify"},
-         true},
-        {"restore", "recover, then mount again (one lock)", {"kill", "verify"}, true},
+         true,
+         [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); }},
+        {"restore",
+         "recover, then mount again (one lock)",
+         {"kill", "verify"},
+         true,
+         [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); }},
         {"promote",
          "(destructive) Copy the blocks written since mount from scratch to virgin. The old "
          "virgin data is lost and cannot be recovered.",
          {"kill", "verify"},
-         true},
+         true,
+         [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); }},
         {"full-recover",
          "Copy all of virgin onto scratch (destructive to scratch)",
          {"verify"},
-         true},
-        {"status", "Show configuration and state (default)", {"json"}, false},
+         true,
+         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify); }},
+        {"status",
+         "Show configuration and state (default)",
+         {"json"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_status(ctx, p.json); }},
     };
   }();
   return kCommands;
@@ -119,7 +137,7 @@ std::string workflow_usage() {
     out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\n" << kTools << "\n" << global_options() << "\n" << command_options();
-  out << "\nSee docs/SKILL.md in the schelk sources for a guide.\n";
+  out << "\nSee README.md in the schelk sources for a guide.\n";
   return out.str();
 }
 
@@ -237,26 +255,18 @@ int run_workflow_cli(const std::vector<std::string>& args) {
   g.yes = p.yes;
   g.state_path = resolve_state_path(p.state_path);
   g.lock_timeout = p.lock_timeout;
-  SystemSeams system;
-  Context ctx(g, system.seams, std::cin, std::cout, std::cerr);
-  const std::string& c = p.command;
-  if (c == "init-new") {
-    cmd_init_new(ctx, p.init);
-  } else if (c == "init-from") {
-    cmd_init_from(ctx, p.init);
-  } else if (c == "mount") {
-    cmd_mount(ctx);
-  } else if (c == "recover") {
-    cmd_recover(ctx, p.recover);
-  } else if (c == "restore") {
-    cmd_restore(ctx, p.recover);
-  } else if (c == "promote") {
-    cmd_promote(ctx, p.recover);
-  } else if (c == "full-recover") {
-    cmd_full_recover(ctx, p.verify);
-  } else {
-    cmd_status(ctx, p.json);
-  }
+  // The real system, made here only.
+  const std::filesystem::path proc = "/proc";
+  const std::filesystem::path sys = "/sys";
+  const auto dm = make_libdevmapper_control();
+  SystemMounter mounter(proc, std::cerr);
+  HostVolumeOps volumes;
+  HostSystemView system(proc, sys);
+  SnapshotWrittenSetReader written_sets;
+  IoUringVolumeCopier copier;
+  Context ctx(g, {*dm, mounter, volumes, system, written_sets, copier}, std::cin, std::cout,
+              std::cerr);
+  info->run(ctx, p);
   return 0;
 }
 

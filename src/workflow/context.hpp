@@ -1,20 +1,21 @@
-// What every workflow command gets: the global options and the system seams (dm control,
-// mounter, written-set reader, copier, console), so command flows can run against fakes.
+// What every workflow command gets: the global options, the console streams and the system it
+// acts on, as narrow interfaces (dm control, mounter, volumes, the kernel's view, the written-set
+// reader, the copier). There is no default for any of them: the real implementations are made
+// only in the CLI entry (cli.cpp), the fakes in tests/support/workflow_fakes.hpp.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <iosfwd>
-#include <memory>
-#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "src/dm/dm_control.hpp"
 #include "src/mount/mount.hpp"
 #include "src/state/lock.hpp"
 #include "src/state/state.hpp"
+#include "src/volume/volume_ops.hpp"
 #include "src/workflow/block_copy.hpp"
+#include "src/workflow/system_view.hpp"
 #include "src/workflow/written_set.hpp"
 
 namespace schelk {
@@ -25,50 +26,36 @@ struct GlobalOptions {
   double lock_timeout = 0;  // seconds; 0 = fail at once when busy
 };
 
-struct Seams {
-  DmControl* dm = nullptr;
-  Mounter* mounter = nullptr;
-  std::function<WrittenBlocks(const std::string& metadata_dev, uint32_t since_era)> read_written;
-  std::function<CopyReport(const CopyRequest&)> copy;
-  std::function<Sha256Digest(const std::string&)> hash_superblock;
-  std::function<uint64_t(const std::string&)> device_size;
-  std::function<void(const std::string&)> validate_block_device;
-  std::function<void(const std::string&)> zero_device;
-  std::function<void(const std::string&)> make_ext4;
-  std::function<std::optional<std::string>(const std::string&)> detect_fstype;
-  // Turns discards off on the era device (sysfs), so untracked discards cannot happen.
-  std::function<void(const DmInfo&)> disable_discards;
-  std::function<bool(const DmInfo&)> discards_disabled;
-  bool require_root = true;
-  bool require_tools = true;  // mkfs.ext4 in PATH for init-new
-};
-
-// The production seams (libdevmapper, libmount, era_metadata, copier, /dev, sysfs).
-struct SystemSeams {
-  SystemSeams();
-  ~SystemSeams();
-  Seams seams;
-
- private:
-  std::unique_ptr<DmControl> dm_;
-  std::unique_ptr<Mounter> mounter_;
+// The system a command acts on; every member must be given (references, no defaults).
+struct Services {
+  DmControl& dm;
+  Mounter& mounter;
+  VolumeOps& volumes;
+  SystemView& system;
+  WrittenSetReader& written_sets;
+  VolumeCopier& copier;
 };
 
 class Context {
  public:
-  Context(GlobalOptions options, Seams seams, std::istream& in, std::ostream& out,
+  Context(GlobalOptions options, Services services, std::istream& in, std::ostream& out,
           std::ostream& err)
-      : options_(std::move(options)), seams_(std::move(seams)), in_(in), out_(out), err_(err) {}
+      : options_(std::move(options)), services_(services), in_(in), out_(out), err_(err) {}
 
   const GlobalOptions& options() const { return options_; }
-  Seams& seams() { return seams_; }
-  DmControl& dm() { return *seams_.dm; }
-  Mounter& mounter() { return *seams_.mounter; }
+  DmControl& dm() { return services_.dm; }
+  Mounter& mounter() { return services_.mounter; }
+  VolumeOps& volumes() { return services_.volumes; }
+  SystemView& system() { return services_.system; }
+  WrittenSetReader& written_sets() { return services_.written_sets; }
+  VolumeCopier& copier() { return services_.copier; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 
-  void require_root() const;
-  StateLock lock() const;
+  // Throws "This command requires root privileges. ..." unless the system says we are root.
+  void require_root();
+  // The state lock, waiting up to --lock-timeout (the wait is announced on err()).
+  StateLock lock();
   // Loads the state or fails with schelk's "has not been initialized" message.
   State load_initialized() const;
   void save(const State& state) const;
@@ -77,7 +64,7 @@ class Context {
 
  private:
   GlobalOptions options_;
-  Seams seams_;
+  Services services_;
   std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
@@ -87,8 +74,5 @@ class CancelledError : public std::runtime_error {
  public:
   CancelledError() : std::runtime_error("Operation cancelled by user.") {}
 };
-
-// Sysfs path of the era device's queue/discard_max_bytes.
-std::string discard_max_bytes_path(const DmInfo& info);
 
 }  // namespace schelk

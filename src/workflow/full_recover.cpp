@@ -3,11 +3,11 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "base/format.hpp"
 #include "src/state/journal.hpp"
-#include "src/volume/volume.hpp"
-#include "src/workflow/workflow.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 
@@ -15,7 +15,7 @@ void cmd_full_recover(Context& ctx, bool verify) {
   ctx.require_root();
   auto lock = ctx.lock();
   auto& out = ctx.out();
-  auto& s = ctx.seams();
+  auto& volumes = ctx.volumes();
   State st = ctx.load_initialized();
   if (st.is_mounted) {
     if (ctx.dm().exists(st.dm_era_name) || ctx.mounter().is_mounted(st.mount_point)) {
@@ -32,22 +32,22 @@ void cmd_full_recover(Context& ctx, bool verify) {
         "An interrupted promote left virgin partly overwritten; run "
         "'schelk promote' to finish it before a full recovery.");
   }
-  const uint64_t size =
-      require_block_device_pair(s, st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
+  const uint64_t size = require_block_device_pair(
+      volumes, st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
         return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize);
       });
   out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
-      << st.virgin << " (" << format_bytes(size) << ").\n";
+      << st.virgin << " (" << base::format_bytes(size) << ").\n";
   ctx.confirm("Proceed with full recovery?");
   out << "Copying " << st.virgin << " to " << st.scratch << "..." << std::endl;
-  const auto report = s.copy({st.virgin, st.scratch, {{0, size}}, verify, true});
+  const auto report = ctx.copier().copy({st.virgin, st.scratch, {{0, size}}, verify, true});
   check_verified(report, st.virgin, st.scratch);
-  st.virgin_superblock_hash = s.hash_superblock(st.virgin);
+  st.virgin_superblock_hash = volumes.hash_superblock(st.virgin);
   record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);
-  out << "Full recovery complete: " << format_bytes(report.bytes) << " copied in "
-      << format_duration(report.seconds) << ".\n";
+  out << "Full recovery complete: " << base::format_bytes(report.bytes) << " copied in "
+      << base::format_duration(report.seconds) << ".\n";
 }
 
 }  // namespace schelk

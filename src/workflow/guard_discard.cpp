@@ -27,18 +27,18 @@ void warn_if_discard_option(std::ostream& out, const std::optional<std::string>&
 }
 
 void turn_discards_off(Context& ctx, const DmInfo& info) {
-  auto& s = ctx.seams();
+  auto& system = ctx.system();
+  const std::string knob = discard_max_bytes_path(system.sys_root(), info).string();
   const std::string where = "dm-era device " + std::to_string(info.major) + ":" +
-                            std::to_string(info.minor) + " (" + discard_max_bytes_path(info) + ")";
+                            std::to_string(info.minor) + " (" + knob + ")";
   try {
-    s.disable_discards(info);
+    system.disable_discards(info);
   } catch (const std::exception& e) {
     throw std::runtime_error("Cannot turn discards off on " + where + ": " + e.what() +
                              ". Refusing to track: dm-era cannot track discards.");
   }
-  if (s.discards_disabled && !s.discards_disabled(info)) {
-    throw std::runtime_error("Discards are still on after writing 0 to " +
-                             discard_max_bytes_path(info) +
+  if (!system.discards_disabled(info)) {
+    throw std::runtime_error("Discards are still on after writing 0 to " + knob +
                              ". Refusing to track: dm-era cannot track discards.");
   }
 }

@@ -1,71 +1,77 @@
 // init-new (mkfs.ext4 on virgin, full copy to scratch) and init-from (existing filesystem,
-// optional copy): the checks of schelk in its order, then the state file.
+// optional copy): the checks of schelk in its order, the confirmation, the copy, then the state
+// file.
 #include <iostream>
 #include <stdexcept>
 
+#include "base/format.hpp"
 #include "src/dm/era_status.hpp"
 #include "src/state/journal.hpp"
-#include "src/volume/tools.hpp"
 #include "src/volume/volume.hpp"
-#include "src/workflow/workflow.hpp"
 #include "src/workflow/guard_discard.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
 namespace {
 
 enum class InitKind { kNew, kFrom };
 
-void print_initialized_warning(std::ostream& out, const InitOptions& o) {
-  out << "\nWARNING: schelk now expects to control both volumes (" << o.virgin << " and "
-      << o.scratch << ").\n"
-      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n";
+// What the checks found out: the common volume size and the filesystem type.
+struct CheckedInit {
+  uint64_t size = 0;
+  std::string fstype;
+};
+
+void refuse_mounted_or_confirm_reinit(Context& ctx) {
+  const auto existing = load_state(ctx.options().state_path);
+  if (!existing) return;
+  if (existing->is_mounted) {
+    throw std::runtime_error("schelk state says " + existing->mount_point +
+                             " is mounted. Run 'schelk recover' (or 'schelk full-recover') "
+                             "before reinitializing.");
+  }
+  ctx.confirm("schelk is already initialized:\n  Path: " + ctx.options().state_path.string() +
+              "\n  Virgin: " + existing->virgin + "\n  Scratch: " + existing->scratch +
+              "\nReinitialize?");
 }
 
-void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
-  ctx.require_root();
-  auto lock = ctx.lock();
-  auto& s = ctx.seams();
+std::string filesystem_type(Context& ctx, const InitOptions& o, InitKind kind) {
+  if (kind == InitKind::kNew) return "ext4";
+  if (o.fstype) return *o.fstype;
+  auto detected = ctx.volumes().detect_fstype(o.virgin);
+  if (!detected) {
+    throw std::runtime_error("Cannot detect the filesystem type of " + o.virgin +
+                             "; give it with --fstype.");
+  }
+  ctx.out() << "Detected filesystem type: " << *detected << "\n";
+  return *detected;
+}
+
+// Everything that can refuse, in schelk's order, before anything is written.
+CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
+  auto& volumes = ctx.volumes();
   validate_granularity(o.granularity);
-  reject_same_device(o.virgin, o.scratch);
+  volumes.reject_same_device(o.virgin, o.scratch);
   validate_dm_name(o.dm_era_name);
-  if (kind == InitKind::kNew && s.require_tools) {
-    require_tool("mkfs.ext4", "e2fsprogs (e.g., apt install e2fsprogs)");
-  }
-  if (auto existing = load_state(ctx.options().state_path)) {
-    if (existing->is_mounted) {
-      throw std::runtime_error("schelk state says " + existing->mount_point +
-                               " is mounted. Run 'schelk recover' (or 'schelk full-recover') "
-                               "before reinitializing.");
-    }
-    ctx.confirm("schelk is already initialized:\n  Path: " + ctx.options().state_path.string() +
-                "\n  Virgin: " + existing->virgin + "\n  Scratch: " + existing->scratch +
-                "\nReinitialize?");
-  }
-  const uint64_t size =
-      require_block_device_pair(s, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {
+  if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
+  refuse_mounted_or_confirm_reinit(ctx);
+  CheckedInit checked;
+  checked.size =
+      require_block_device_pair(volumes, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {
         return "Virgin and scratch volumes must be the same size (virgin " + o.virgin + ": " +
                std::to_string(vsize) + " bytes, scratch " + o.scratch + ": " +
                std::to_string(ssize) + " bytes).";
       });
-  validate_ramdisk_size(o.ramdisk, size, o.granularity);
-
-  std::string fstype = "ext4";
-  if (kind == InitKind::kFrom) {
-    if (o.fstype) {
-      fstype = *o.fstype;
-    } else {
-      auto detected = s.detect_fstype(o.virgin);
-      if (!detected) {
-        throw std::runtime_error("Cannot detect the filesystem type of " + o.virgin +
-                                 "; give it with --fstype.");
-      }
-      fstype = *detected;
-      ctx.out() << "Detected filesystem type: " << fstype << "\n";
-    }
+  if (auto warning = validate_ramdisk_size(volumes.size(o.ramdisk), checked.size, o.granularity)) {
+    ctx.err() << *warning << "\n";
   }
+  checked.fstype = filesystem_type(ctx, o, kind);
+  return checked;
+}
 
+void confirm_destruction(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& out = ctx.out();
   if (kind == InitKind::kNew) {
     out << "WARNING: This will DESTROY all data on both volumes:\n"
@@ -83,22 +89,28 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
         << " (overwritten with a copy of virgin " << o.virgin << ").\n";
     ctx.confirm("Proceed?");
   }
+}
 
+// mkfs.ext4 on virgin (init-new), then virgin copied whole onto scratch unless --no-copy.
+void make_volumes(Context& ctx, const InitOptions& o, InitKind kind, uint64_t size) {
+  auto& out = ctx.out();
   if (kind == InitKind::kNew) {
     out << "Creating ext4 filesystem on " << o.virgin << "..." << std::endl;
-    s.make_ext4(o.virgin);
+    ctx.volumes().make_ext4(o.virgin);
   }
-  if (kind == InitKind::kNew || !o.no_copy) {
-    out << "Copying " << o.virgin << " to " << o.scratch << " (" << format_bytes(size) << ")..."
-        << std::endl;
-    const auto report = s.copy({o.virgin, o.scratch, {{0, size}}, o.verify, true});
-    out << "  " << format_bytes(report.bytes) << " copied in " << format_duration(report.seconds)
-        << "\n";
-    if (report.verify_mismatches && *report.verify_mismatches != 0) {
-      throw std::runtime_error("Verification after copy found mismatches between " + o.virgin +
-                               " and " + o.scratch);
-    }
+  if (kind == InitKind::kFrom && o.no_copy) return;
+  out << "Copying " << o.virgin << " to " << o.scratch << " (" << base::format_bytes(size) << ")..."
+      << std::endl;
+  const auto report = ctx.copier().copy({o.virgin, o.scratch, {{0, size}}, o.verify, true});
+  out << "  " << base::format_bytes(report.bytes) << " copied in "
+      << base::format_duration(report.seconds) << "\n";
+  if (report.verify_mismatches && *report.verify_mismatches != 0) {
+    throw std::runtime_error("Verification after copy found mismatches between " + o.virgin +
+                             " and " + o.scratch);
   }
+}
+
+void save_initialized_state(Context& ctx, const InitOptions& o, const std::string& fstype) {
   State st;
   st.virgin = o.virgin;
   st.scratch = o.scratch;
@@ -107,14 +119,29 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   st.fstype = fstype;
   st.mount_options = o.mount_options;
   st.granularity = o.granularity;
-  st.virgin_superblock_hash = s.hash_superblock(o.virgin);
+  st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
   record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
-  out << "Initialized. State saved to " << ctx.options().state_path.string() << "\n";
-  print_initialized_warning(out, o);
+}
+
+void print_initialized(std::ostream& out, const InitOptions& o, const std::string& state_path) {
+  out << "Initialized. State saved to " << state_path << "\n";
+  out << "\nWARNING: schelk now expects to control both volumes (" << o.virgin << " and "
+      << o.scratch << ").\n"
+      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n";
   warn_if_discard_option(out, o.mount_options);
+}
+
+void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
+  ctx.require_root();
+  auto lock = ctx.lock();
+  const CheckedInit checked = check_init(ctx, o, kind);
+  confirm_destruction(ctx, o, kind);
+  make_volumes(ctx, o, kind, checked.size);
+  save_initialized_state(ctx, o, checked.fstype);
+  print_initialized(ctx.out(), o, ctx.options().state_path.string());
 }
 
 }  // namespace

@@ -1,19 +1,21 @@
-// mount: checks (state, mount point, stale dm device, ramdisk size, superblock hashes), then a
-// fresh dm-era over scratch with metadata on the ramdisk, checkpoint, discards off, mount.
+// mount: checks (state, mount point, stale dm device, ramdisk size, superblock hashes, untracked
+// writes), then a fresh dm-era over scratch with metadata on the ramdisk, checkpoint, discards
+// off, state saved, filesystem mounted; the era device is removed again when a step fails.
 #include <iostream>
 #include <stdexcept>
 
 #include "src/state/journal.hpp"
 #include "src/volume/volume.hpp"
-#include "src/workflow/workflow.hpp"
 #include "src/workflow/guard_discard.hpp"
 #include "src/workflow/untracked_writes.hpp"
+#include "src/workflow/workflow.hpp"
 
 namespace schelk {
+namespace {
 
-void mount_locked(Context& ctx) {
-  auto& s = ctx.seams();
-  State st = ctx.load_initialized();
+// Everything that can refuse before the era device is made; returns the scratch size.
+uint64_t check_mount(Context& ctx, const State& st) {
+  auto& volumes = ctx.volumes();
   if (st.is_mounted) throw std::runtime_error("Volume is already mounted.");
   if (ctx.mounter().is_mounted(st.mount_point)) {
     throw std::runtime_error("Mountpoint " + st.mount_point +
@@ -31,49 +33,62 @@ void mount_locked(Context& ctx) {
   // With the state unmounted, a journal is left over from a copy that finished (the state is
   // saved after the copy, the journal removed after that).
   remove_journal(ctx.options().state_path);
-  const uint64_t size = s.device_size(st.scratch);
-  validate_ramdisk_size(st.ramdisk, size, st.granularity);
-  if (s.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
+  const uint64_t size = volumes.size(st.scratch);
+  if (auto warning = validate_ramdisk_size(volumes.size(st.ramdisk), size, st.granularity)) {
+    ctx.err() << *warning << "\n";
+  }
+  if (volumes.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
     throw VolumeError("Virgin volume superblock has changed since initialization (" + st.virgin +
                       "). Was it mounted or written outside schelk? Re-run 'schelk init-from' "
                       "if the change is intended.");
   }
-  if (s.hash_superblock(st.scratch) != st.virgin_superblock_hash) {
+  if (volumes.hash_superblock(st.scratch) != st.virgin_superblock_hash) {
     throw VolumeError(
         "Scratch volume superblock does not match virgin. Run 'schelk full-recover' "
         "first.");
   }
   check_scratch_untouched(ctx, st);  // written, discarded or held open outside schelk
+  return size;
+}
+
+void remove_era_device_after(Context& ctx, const State& st, const std::exception& e) {
+  ctx.err() << "Error: " << e.what() << "\nRolling back: removing dm-era device '" << st.dm_era_name
+            << "'" << std::endl;
+  try {
+    ctx.dm().remove(st.dm_era_name);
+  } catch (const std::exception& e2) {
+    ctx.err() << "Rollback failed: " << e2.what() << std::endl;
+  }
+}
+
+// Zeroes the ramdisk, creates the era device, checkpoints and turns discards off; returns the
+// era every later write counts from. On failure the device is removed again.
+uint32_t create_era_device(Context& ctx, const State& st, uint64_t size) {
   auto& out = ctx.out();
-  warn_if_discard_option(out, st.mount_options);
+  auto& dm = ctx.dm();
   out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
-  s.zero_device(st.ramdisk);
+  ctx.volumes().zero(st.ramdisk);
   out << "Creating dm-era device '" << st.dm_era_name << "' over " << st.scratch << "..."
       << std::endl;
-  ctx.dm().create_era(st.dm_era_name, st.ramdisk, st.scratch, size / 512, st.granularity / 512);
-  const std::string device = ctx.dm().device_path(st.dm_era_name);
-  auto rollback = [&](const std::exception& e) {
-    ctx.err() << "Error: " << e.what() << "\nRolling back: removing dm-era device '"
-              << st.dm_era_name << "'" << std::endl;
-    try {
-      ctx.dm().remove(st.dm_era_name);
-    } catch (const std::exception& e2) {
-      ctx.err() << "Rollback failed: " << e2.what() << std::endl;
-    }
-  };
-  uint32_t base_era = 0;
+  dm.create_era(st.dm_era_name, st.ramdisk, st.scratch, size / 512, st.granularity / 512);
   try {
     // The era the device starts in: every write after it counts (schelk stored a fixed 1).
-    base_era = ctx.dm().status(st.dm_era_name).current_era;
-    ctx.dm().message(st.dm_era_name, "checkpoint");
-    const auto info = ctx.dm().info(st.dm_era_name);
+    const uint32_t base_era = dm.status(st.dm_era_name).current_era;
+    dm.message(st.dm_era_name, "checkpoint");
+    const auto info = dm.info(st.dm_era_name);
     if (!info) throw std::runtime_error("dm-era device '" + st.dm_era_name + "' vanished");
     // dm-era marks only the first block of a discard: refuse discards while tracking.
     turn_discards_off(ctx, *info);
+    return base_era;
   } catch (const std::exception& e) {
-    rollback(e);
+    remove_era_device_after(ctx, st, e);
     throw;
   }
+}
+
+// Saves the state as mounted, then mounts; a failed mount removes the device and saves the
+// state unmounted again.
+void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t base_era) {
   // Saved before the filesystem mount: a crash from here on leaves a state that 'recover'
   // handles (mounted, device present).
   st.is_mounted = true;
@@ -82,12 +97,24 @@ void mount_locked(Context& ctx) {
   try {
     ctx.mounter().mount(device, st.mount_point, st.fstype, st.mount_options.value_or(""));
   } catch (const std::exception& e) {
-    rollback(e);
+    remove_era_device_after(ctx, st, e);
     st.is_mounted = false;
     st.current_era.reset();
     ctx.save(st);
     throw;
   }
+}
+
+}  // namespace
+
+void mount_locked(Context& ctx) {
+  State st = ctx.load_initialized();
+  const uint64_t size = check_mount(ctx, st);
+  auto& out = ctx.out();
+  warn_if_discard_option(out, st.mount_options);
+  const uint32_t base_era = create_era_device(ctx, st, size);
+  const std::string device = ctx.dm().device_path(st.dm_era_name);
+  save_and_mount(ctx, st, device, base_era);
   out << "Successfully mounted at " << st.mount_point << "\n";
   if (st.mount_options) out << "Mount options: " << *st.mount_options << "\n";
   out << "All writes are now being tracked by dm-era.\n";

@@ -5,8 +5,6 @@
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/workflow.hpp"
-#include "src/workflow/test_hook.hpp"
-#include "src/workflow/untracked_writes.hpp"
 
 namespace schelk {
 
@@ -39,36 +37,7 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
       << "The old virgin data is lost and cannot be recovered.\n";
   ctx.confirm("Permanently overwrite virgin volume?");
   const Journal j = capture_written_set(ctx, st, Operation::kPromote, opts.kill);
-  const uint64_t blocks = count_blocks(j.ranges);
-  CopyReport report;
-  if (blocks > 0) {
-    out << "Promoting " << blocks << " blocks from " << st.scratch << " to " << st.virgin << "..."
-        << std::endl;
-    const uint64_t size = ctx.seams().device_size(st.virgin);
-    auto extents = ranges_to_extents(j.ranges, st.granularity, size);
-    if (test_stop_requested("mid-copy") && extents.size() > 1) {
-      // Copy half, stop, so a crash test sees virgin partly overwritten.
-      std::vector<ByteExtent> first(extents.begin(), extents.begin() + extents.size() / 2);
-      ctx.seams().copy({st.scratch, st.virgin, first, false, false});
-      test_stop_point("mid-copy");
-    }
-    report = ctx.seams().copy({st.scratch, st.virgin, std::move(extents), opts.verify, true});
-    check_verified(report, st.scratch, st.virgin);
-  }
-  test_stop_point("after-copy");
-  st.is_mounted = false;
-  st.current_era.reset();
-  st.virgin_superblock_hash = ctx.seams().hash_superblock(st.virgin);
-  record_scratch_untouched(ctx, st);
-  ctx.save(st);
-  test_stop_point("after-save");
-  remove_journal(state_path);
-  if (blocks == 0) {
-    out << "No blocks were modified. Nothing to promote.\n";
-  } else {
-    out << "Promotion complete. Virgin now holds the promoted data.\n";
-    print_copy_report(out, "Blocks promoted", blocks, report);
-  }
+  copy_written_set(ctx, st, Operation::kPromote, j, opts.verify);
 }
 
 }  // namespace schelk

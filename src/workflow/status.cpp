@@ -3,8 +3,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "src/state/journal.hpp"
 #include "base/sha256.hpp"
+#include "src/state/journal.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -26,7 +26,7 @@ Reality observe(Context& ctx, const State& st) {
     r.dm = ctx.dm().info(st.dm_era_name);  // fails as non-root: treated as no device
     if (r.dm) {
       r.era = ctx.dm().status(st.dm_era_name);
-      if (ctx.seams().discards_disabled) r.discards_off = ctx.seams().discards_disabled(*r.dm);
+      r.discards_off = ctx.system().discards_disabled(*r.dm);
     }
   } catch (const std::exception&) {
   }

@@ -7,12 +7,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/format.hpp"
+#include "base/posix_io.hpp"
+#include "base/strings.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/volume_pair.hpp"
 
@@ -21,31 +22,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> read_text(const fs::path& p) {
-  std::ifstream f(p);
-  if (!f) return std::nullopt;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using base::read_text_file;
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+std::string trimmed(std::string_view s) { return std::string(base::trim(s)); }
 
-fs::path sys_dev_dir(const StampSources& src, dev_t dev) {
-  return src.sys_root / "dev" / "block" /
+fs::path sys_dev_dir(const fs::path& sys_root, dev_t dev) {
+  return sys_root / "dev" / "block" /
          (std::to_string(major(dev)) + ":" + std::to_string(minor(dev)));
 }
 
-std::string mib(uint64_t sectors) {
-  std::ostringstream o;
-  o.precision(1);
-  o << std::fixed << static_cast<double>(sectors) * 512 / (1 << 20) << " MiB";
-  return o.str();
-}
+std::string sectors_in_mib(uint64_t sectors) { return base::format_mib(sectors * 512, 1); }
 
 }  // namespace
 
@@ -61,28 +47,15 @@ std::optional<WriteCounters> parse_block_stat(const std::string& text) {
   return c;
 }
 
-StampSources system_stamp_sources() {
-  StampSources s;
-  s.device_number = [](const std::string& path) -> std::optional<dev_t> {
-    struct stat sb {};
-    if (::stat(path.c_str(), &sb) != 0 || !S_ISBLK(sb.st_mode)) return std::nullopt;
-    return sb.st_rdev;
-  };
-  s.exclusively_claimed = [](const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
-    if (fd < 0) return errno == EBUSY;
-    ::close(fd);
-    return false;
-  };
-  return s;
+fs::path boot_id_path(const fs::path& proc_root) {
+  return proc_root / "sys" / "kernel" / "random" / "boot_id";
 }
 
-std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, const StampSources& src) {
-  if (!src.device_number) return std::nullopt;
-  const auto dev = src.device_number(device);
+std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, SystemView& system) {
+  const auto dev = system.block_device_number(device);
   if (!dev) return std::nullopt;
-  const auto stat_text = read_text(sys_dev_dir(src, *dev) / "stat");
-  const auto boot = read_text(src.boot_id);
+  const auto stat_text = read_text_file(sys_dev_dir(system.sys_root(), *dev) / "stat");
+  const auto boot = read_text_file(boot_id_path(system.proc_root()));
   if (!stat_text || !boot) return std::nullopt;
   const auto counters = parse_block_stat(*stat_text);
   if (!counters) return std::nullopt;
@@ -90,7 +63,7 @@ std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, const 
   s.device = device;
   s.major = major(*dev);
   s.minor = minor(*dev);
-  s.boot_id = trim(*boot);
+  s.boot_id = trimmed(*boot);
   s.counters = *counters;
   return s;
 }
@@ -143,7 +116,7 @@ UntrackedCheck compare_stamps(const std::optional<ScratchStamp>& then,
   return c;
 }
 
-std::vector<Opener> find_writers(const std::string& device, const std::string& proc_root) {
+std::vector<Opener> find_writers(const std::string& device, const fs::path& proc_root) {
   std::vector<Opener> found;
   struct stat target {};
   if (::stat(device.c_str(), &target) != 0) return found;
@@ -161,23 +134,23 @@ std::vector<Opener> find_writers(const std::string& device, const std::string& p
       const bool same = blk ? S_ISBLK(sb.st_mode) && sb.st_rdev == target.st_rdev
                             : sb.st_dev == target.st_dev && sb.st_ino == target.st_ino;
       if (!same) continue;
-      const auto info = read_text(pe.path() / "fdinfo" / fe.path().filename());
+      const auto info = read_text_file(pe.path() / "fdinfo" / fe.path().filename());
       if (!info) continue;
       const auto at = info->find("flags:");
       if (at == std::string::npos) continue;
       const unsigned long flags = std::stoul(info->substr(at + 6), nullptr, 8);
       if ((flags & O_ACCMODE) == O_RDONLY) continue;
-      found.push_back({pid, trim(read_text(pe.path() / "comm").value_or("?"))});
+      found.push_back({pid, trimmed(read_text_file(pe.path() / "comm").value_or("?"))});
       break;
     }
   }
   return found;
 }
 
-void record_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
+void record_scratch_untouched(Context& ctx, const State& st) {
   const auto path = scratch_stamp_path_for(ctx.options().state_path);
   try {
-    const auto stamp = take_scratch_stamp(st.scratch, src);
+    const auto stamp = take_scratch_stamp(st.scratch, ctx.system());
     if (!stamp) {
       std::error_code ec;
       fs::remove(path, ec);  // an old stamp would describe another moment
@@ -192,13 +165,14 @@ void record_scratch_untouched(Context& ctx, const State& st, const StampSources&
   }
 }
 
-void check_scratch_untouched(Context& ctx, const State& st, const StampSources& src) {
+void check_scratch_untouched(Context& ctx, const State& st) {
+  auto& system = ctx.system();
   // A resized volume: the era table, the written set and virgin would no longer line up.
-  require_equal_sizes(ctx.seams(), st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
+  require_equal_sizes(ctx.volumes(), st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
     return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize) +
            " Was one resized? Re-run 'schelk init-from' for the new size.";
   });
-  if (const auto writers = find_writers(st.scratch, src.proc_root.string()); !writers.empty()) {
+  if (const auto writers = find_writers(st.scratch, system.proc_root()); !writers.empty()) {
     std::string list;
     for (const auto& w : writers) {
       list += (list.empty() ? "" : ", ") + std::to_string(w.pid) + " (" + w.command + ")";
@@ -206,35 +180,35 @@ void check_scratch_untouched(Context& ctx, const State& st, const StampSources& 
     throw VolumeError("Scratch volume " + st.scratch + " is open for writing by process " + list +
                       "; its writes would bypass dm-era. Stop it before 'schelk mount'.");
   }
-  if (src.device_number) {
-    if (const auto dev = src.device_number(st.scratch)) {
-      std::error_code ec;
-      std::string holders;
-      for (const auto& h : fs::directory_iterator(sys_dev_dir(src, *dev) / "holders", ec)) {
-        holders += (holders.empty() ? "" : ", ") + h.path().filename().string();
-      }
-      if (!holders.empty()) {
-        throw VolumeError("Scratch volume " + st.scratch + " is held by " + holders +
-                          " (a device stacked on it could write it untracked). Remove it before "
-                          "'schelk mount'.");
-      }
-      // After the holders check, whose message is more precise for stacked devices.
-      if (src.exclusively_claimed && src.exclusively_claimed(st.scratch)) {
-        throw VolumeError("Scratch volume " + st.scratch +
-                          " is in use (mounted outside schelk, or claimed by another driver). "
-                          "Unmount or release it before 'schelk mount'.");
-      }
+  if (const auto dev = system.block_device_number(st.scratch)) {
+    std::error_code ec;
+    std::string holders;
+    for (const auto& h :
+         fs::directory_iterator(sys_dev_dir(system.sys_root(), *dev) / "holders", ec)) {
+      holders += (holders.empty() ? "" : ", ") + h.path().filename().string();
+    }
+    if (!holders.empty()) {
+      throw VolumeError("Scratch volume " + st.scratch + " is held by " + holders +
+                        " (a device stacked on it could write it untracked). Remove it before "
+                        "'schelk mount'.");
+    }
+    // After the holders check, whose message is more precise for stacked devices.
+    if (system.exclusively_claimed(st.scratch)) {
+      throw VolumeError("Scratch volume " + st.scratch +
+                        " is in use (mounted outside schelk, or claimed by another driver). "
+                        "Unmount or release it before 'schelk mount'.");
     }
   }
   const auto path = scratch_stamp_path_for(ctx.options().state_path);
   std::optional<ScratchStamp> then;
-  if (const auto text = read_text(path)) then = stamp_from_json(*text);
-  const auto check = compare_stamps(then, take_scratch_stamp(st.scratch, src));
+  if (const auto text = read_text_file(path)) then = stamp_from_json(*text);
+  const auto check = compare_stamps(then, take_scratch_stamp(st.scratch, system));
   switch (check.verdict) {
     case UntrackedVerdict::kWritten:
       throw VolumeError("Scratch volume " + st.scratch +
                         " was changed outside schelk since it was last restored (" +
-                        mib(check.written_sectors) + " written, " + mib(check.discarded_sectors) +
+                        sectors_in_mib(check.written_sectors) + " written, " +
+                        sectors_in_mib(check.discarded_sectors) +
                         " discarded while dm-era was not tracking it). An incremental recover "
                         "cannot undo that: run 'schelk full-recover' first.");
     case UntrackedVerdict::kCannotTell:

@@ -1,21 +1,22 @@
 // Detecting writes to scratch while dm-era is not tracking it (between the end of a recover and
 // the next mount: another tool, a mount outside schelk, fstrim, e2fsck). At the end of every
 // operation that leaves scratch equal to virgin, schelk records the kernel's write and discard
-// sector counters of scratch (/sys/dev/block/M:m/stat) with the boot id; mount compares them and
-// refuses when they moved. Also: processes that hold scratch open for writing are refused.
+// sector counters of scratch (<sys>/dev/block/M:m/stat) with the boot id; mount compares them and
+// refuses when they moved. Also: processes that hold scratch open for writing are refused. Every
+// fact comes through the context's SystemView.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "src/state/state.hpp"
 #include "src/workflow/context.hpp"
+#include "src/workflow/system_view.hpp"
 
 namespace schelk {
 
@@ -37,20 +38,11 @@ struct ScratchStamp {
   bool operator==(const ScratchStamp&) const = default;
 };
 
-// Where the facts come from; tests point them at files.
-struct StampSources {
-  std::filesystem::path sys_root = "/sys";
-  std::filesystem::path boot_id = "/proc/sys/kernel/random/boot_id";
-  std::filesystem::path proc_root = "/proc";
-  // Device number of a block device path; none for anything else.
-  std::function<std::optional<dev_t>(const std::string&)> device_number;
-  // True when the block device cannot be opened O_EXCL (mounted, or claimed by a driver).
-  std::function<bool(const std::string&)> exclusively_claimed;
-};
-StampSources system_stamp_sources();
+// <proc_root>/sys/kernel/random/boot_id
+std::filesystem::path boot_id_path(const std::filesystem::path& proc_root);
 
 // None when the path is no block device or its counters cannot be read.
-std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, const StampSources& src);
+std::optional<ScratchStamp> take_scratch_stamp(const std::string& device, SystemView& system);
 
 std::filesystem::path scratch_stamp_path_for(const std::filesystem::path& state_path);
 std::string stamp_to_json(const ScratchStamp& stamp);
@@ -76,16 +68,14 @@ struct Opener {
 };
 // Processes with an fd open for writing on `device` (same device number; same file for non-block
 // paths), from <proc_root>/<pid>/fd and fdinfo. Never lists this process.
-std::vector<Opener> find_writers(const std::string& device, const std::string& proc_root);
+std::vector<Opener> find_writers(const std::string& device, const std::filesystem::path& proc_root);
 
 // At the end of recover, promote, full-recover and init: scratch is what schelk expects.
 // Failure to record only warns (mount then cannot check).
-void record_scratch_untouched(Context& ctx, const State& st,
-                              const StampSources& src = system_stamp_sources());
+void record_scratch_untouched(Context& ctx, const State& st);
 // In mount, before dm-era is created: throws VolumeError when virgin and scratch differ in size,
 // when scratch was written or discarded since the stamp, is open for writing by a process, is
 // held by a stacked device or claimed exclusively (mounted); notes when it cannot tell.
-void check_scratch_untouched(Context& ctx, const State& st,
-                             const StampSources& src = system_stamp_sources());
+void check_scratch_untouched(Context& ctx, const State& st);
 
 }  // namespace schelk

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "src/workflow/context.hpp"
+#include "src/volume/volume_ops.hpp"
 
 namespace schelk {
 
@@ -20,11 +20,11 @@ std::string volume_size_mismatch(const std::string& virgin, uint64_t virgin_size
                                  const std::string& scratch, uint64_t scratch_size);
 
 // Returns the common size; throws VolumeError(message(virgin size, scratch size)) when they differ.
-uint64_t require_equal_sizes(Seams& seams, const std::string& virgin, const std::string& scratch,
-                             const SizeMismatchMessage& message);
+uint64_t require_equal_sizes(VolumeOps& volumes, const std::string& virgin,
+                             const std::string& scratch, const SizeMismatchMessage& message);
 
 // validate_block_device on virgin, then scratch, then require_equal_sizes (schelk's order).
-uint64_t require_block_device_pair(Seams& seams, const std::string& virgin,
+uint64_t require_block_device_pair(VolumeOps& volumes, const std::string& virgin,
                                    const std::string& scratch, const SizeMismatchMessage& message);
 
 }  // namespace schelk

@@ -39,11 +39,9 @@ void cmd_restore(Context& ctx, const RecoverOptions& opts);
 void cmd_full_recover(Context& ctx, bool verify);
 void cmd_status(Context& ctx, bool json);
 
-// Report helpers: binary units labelled KB/MB/GB with 2 decimals; "Xm Y.YYs", "Y.YYs", "Nms".
-std::string format_bytes(uint64_t bytes);
-std::string format_duration(double seconds);
 // Throws when a verified copy found mismatches.
 void check_verified(const CopyReport& report, const std::string& src, const std::string& dst);
+// "  <blocks_label>: N", bytes copied, time, average speed (base/format.hpp units), verification.
 void print_copy_report(std::ostream& out, const char* blocks_label, uint64_t blocks,
                        const CopyReport& report);
 

@@ -1,14 +1,8 @@
 // Adapter over era_metadata's written-since reader.
 #include "src/workflow/written_set.hpp"
 
-#include <stdexcept>
-
-#if __has_include("era_metadata/written_since.hpp") && \
-                  __has_include("era_metadata/metadata_source.hpp")
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
-#define SCHELK_HAVE_ERA_READER 1
-#endif
 
 namespace schelk {
 
@@ -18,7 +12,6 @@ uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
   return n;
 }
 
-#ifdef SCHELK_HAVE_ERA_READER
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era) {
   auto source =
       era_metadata::FileMetadataSource::open(metadata_dev, era_metadata::OpenMode::kShared);
@@ -36,11 +29,5 @@ WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32
   });
   return out;
 }
-#else
-WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t) {
-  throw std::runtime_error("Cannot read dm-era metadata on " + metadata_dev +
-                           ": this build has no era_metadata reader");
-}
-#endif
 
 }  // namespace schelk

@@ -1,5 +1,6 @@
 // Reads the set of blocks written since an era from the held metadata snapshot of a live dm-era
-// device, in process (era_metadata), and turns block ranges into byte extents for the copier.
+// device, in process (era_metadata), behind the WrittenSetReader interface so the command flows
+// run against a fake reader.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,21 @@ struct WrittenBlocks {
 // era_metadata::read_written_since on a FileMetadataSource opened shared (O_DIRECT) with
 // SuperblockChoice::kMetadataSnapshot. Throws on unreadable or inconsistent metadata.
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era);
+
+class WrittenSetReader {
+ public:
+  virtual ~WrittenSetReader() = default;
+  // The blocks written since `since_era`, from the metadata snapshot on `metadata_dev`.
+  virtual WrittenBlocks read(const std::string& metadata_dev, uint32_t since_era) = 0;
+};
+
+// read_written_from_snapshot.
+class SnapshotWrittenSetReader final : public WrittenSetReader {
+ public:
+  WrittenBlocks read(const std::string& metadata_dev, uint32_t since_era) override {
+    return read_written_from_snapshot(metadata_dev, since_era);
+  }
+};
 
 uint64_t count_blocks(const std::vector<BlockRange>& ranges);
 

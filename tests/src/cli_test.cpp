@@ -53,6 +53,15 @@ TEST_CASE("init-new and init-from options") {
   CHECK(f.init.no_copy);
 }
 
+TEST_CASE("one table drives parsing and help: each command's own options, and only those") {
+  CHECK(command_usage("full-recover").find("--verify") != std::string::npos);
+  CHECK(command_usage("full-recover").find("--kill") == std::string::npos);
+  CHECK(command_usage("status").find("--json") != std::string::npos);
+  CHECK(parse({"full-recover", "--verify"}).verify);
+  CHECK_THROWS_AS(parse({"full-recover", "--kill"}), UsageError);
+  CHECK(command_usage("no-such-command") == workflow_usage());
+}
+
 TEST_CASE("usage errors") {
   CHECK_THROWS_AS(parse({"init-new", "--virgin", "a"}), UsageError);  // required missing
   CHECK_THROWS_AS(parse({"mount", "--kill"}), UsageError);            // not a mount option
@@ -77,5 +86,8 @@ TEST_CASE("help lists the commands and the tools - version has the sha") {
   }
   CHECK(command_usage("promote").find("The old virgin data is lost and cannot be recovered.") !=
         std::string::npos);
+  // The guide it points to exists in the sources (docs/SKILL.md never did).
+  CHECK(u.find("See README.md in the schelk sources for a guide.") != std::string::npos);
+  CHECK(u.find("SKILL") == std::string::npos);
   CHECK(version_string().rfind(std::string("schelk ") + SCHELK_VERSION, 0) == 0);
 }

@@ -1,6 +1,10 @@
 #include "src/dm/era_status.hpp"
 
 #include <catch2/catch.hpp>
+#include <sstream>
+
+#include "src/dm/metadata_snapshot.hpp"
+#include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
 
@@ -40,4 +44,39 @@ TEST_CASE("dm names: schelk's rules") {
   CHECK_THROWS_AS(validate_dm_name("era a"), DmError);
   CHECK_THROWS_AS(validate_dm_name("era/a"), DmError);
   CHECK_THROWS_AS(validate_dm_name(".."), DmError);
+}
+
+TEST_CASE("a metadata snapshot hold drops on release and, best-effort, when abandoned") {
+  test::FakeDmControl dm;
+  dm.device = true;
+  std::ostringstream warnings;
+  {
+    MetadataSnapshotHold hold(dm, "era", warnings);
+    CHECK(dm.snapshot);
+    hold.release();
+    CHECK_FALSE(dm.snapshot);
+  }
+  CHECK(dm.calls.own == std::vector<std::string>{"message era take_metadata_snap",
+                                                 "message era drop_metadata_snap"});
+  {
+    MetadataSnapshotHold hold(dm, "era", warnings);  // abandoned, as when reading throws
+  }
+  CHECK_FALSE(dm.snapshot);
+  CHECK(warnings.str().empty());
+  {
+    MetadataSnapshotHold hold(dm, "era", warnings);
+    dm.fail_message = "drop_metadata_snap";
+  }
+  CHECK(warnings.str() ==
+        "Warning: could not drop the metadata snapshot: message failed: drop_metadata_snap\n");
+  {
+    dm.fail_message.clear();
+    dm.snapshot = false;
+    MetadataSnapshotHold hold(dm, "era", warnings);
+    dm.fail_message = "drop_metadata_snap";
+    CHECK_THROWS_AS(hold.release(), DmError);  // the error is the caller's, not retried
+  }
+  CHECK(dm.calls.own.back() == "message era drop_metadata_snap");
+  CHECK(std::count(dm.calls.own.begin(), dm.calls.own.end(), "message era drop_metadata_snap") ==
+        4);
 }

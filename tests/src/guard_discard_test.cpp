@@ -3,8 +3,11 @@
 #include "src/workflow/guard_discard.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
+#include "src/workflow/system_view.hpp"
 #include "src/workflow/workflow.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
@@ -60,12 +63,13 @@ TEST_CASE("init and mount warn about a 'discard' mount option but still mount wi
 TEST_CASE("mount refuses and removes the era device when discards cannot be turned off") {
   Rig rig;
   init_from(rig, std::nullopt);
-  auto seams = rig.seams();
-  seams.disable_discards = [](const DmInfo&) {
-    throw std::runtime_error("cannot write 0 to /sys/block/dm-0/queue/discard_max_bytes");
-  };
-  Context ctx(rig.options(), seams, rig.in, rig.out, rig.err);
-  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Cannot turn discards off") &&
+  rig.system.fail_disable_discards = true;
+  auto ctx = rig.context();
+  const std::string knob =
+      (rig.dir / "sys" / "block" / "dm-0" / "queue" / "discard_max_bytes").string();
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Cannot turn discards off on dm-era device "
+                                                    "253:0 (" +
+                                                    knob + ")") &&
                                         Catch::Contains("dm-era cannot track discards"));
   CHECK(!rig.dm.device);
   CHECK(!rig.mounter.mounted);
@@ -75,9 +79,8 @@ TEST_CASE("mount refuses and removes the era device when discards cannot be turn
 TEST_CASE("mount refuses when the discard limit reads back non-zero after the write") {
   Rig rig;
   init_from(rig, std::nullopt);
-  auto seams = rig.seams();
-  seams.discards_disabled = [](const DmInfo&) { return false; };
-  Context ctx(rig.options(), seams, rig.in, rig.out, rig.err);
+  rig.system.discards_stay_on = true;
+  auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("Discards are still on"));
   CHECK(!rig.dm.device);
   CHECK(!load_state(rig.options().state_path)->is_mounted);
@@ -96,4 +99,21 @@ TEST_CASE("restore turns discards off on the table it loads") {
                                    [](const std::string& e) { return e.rfind("create ", 0) == 0; });
   const auto off = std::find(rig.events.begin(), rig.events.end(), "discards off");
   CHECK(create < off);
+}
+
+TEST_CASE("the host view's discard switch is <sys>/block/dm-N/queue/discard_max_bytes") {
+  test::TempDir dir;
+  HostSystemView view(dir / "proc", dir / "sys");
+  const DmInfo info{253, 3, 1, false};
+  const auto knob = dir / "sys" / "block" / "dm-3" / "queue" / "discard_max_bytes";
+  CHECK(discard_max_bytes_path(view.sys_root(), info) == knob);
+  CHECK_THROWS_WITH(view.disable_discards(info),
+                    "Cannot turn discards off: cannot write 0 to " + knob.string());
+  CHECK_FALSE(view.discards_disabled(info));  // unreadable: not off
+  std::filesystem::create_directories(knob.parent_path());
+  std::ofstream(knob) << "4294966784\n";
+  CHECK_FALSE(view.discards_disabled(info));
+  view.disable_discards(info);
+  CHECK(test::slurp(knob.string()) == "0\n");
+  CHECK(view.discards_disabled(info));
 }

@@ -7,11 +7,12 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "src/workflow/workflow.hpp"
 #include "src/workflow/untracked_writes.hpp"
+#include "src/workflow/workflow.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
+using test::FakeSystemView;
 using test::Rig;
 using test::TempDir;
 namespace fs = std::filesystem;
@@ -25,33 +26,30 @@ std::string stat_line(uint64_t write_sectors, uint64_t discard_sectors) {
          "2        0     " + std::to_string(discard_sectors) + "        1        5        2\n";
 }
 
-// sysfs and boot id under a temp dir, scratch as device 259:7.
-struct FakeSys {
-  TempDir dir;
-  StampSources src;
+// Makes `device` the block device 259:7 of a fake system view, with its sysfs stat counters
+// (1000 sectors written, none discarded) and an empty holders directory.
+struct FakeScratch {
+  FakeSystemView& view;
   fs::path dev_dir;
-  FakeSys() {
-    src.sys_root = dir / "sys";
-    src.boot_id = dir / "boot_id";
-    src.proc_root = dir / "proc";
-    fs::create_directories(src.proc_root);
-    dev_dir = src.sys_root / "dev" / "block" / "259:7";
+  FakeScratch(FakeSystemView& v, const std::string& device)
+      : view(v), dev_dir(v.sys_root() / "dev" / "block" / "259:7") {
+    view.block_devices[device] = makedev(259, 7);
     fs::create_directories(dev_dir / "holders");
-    src.device_number = [](const std::string& p) -> std::optional<dev_t> {
-      if (p.find("scratch") == std::string::npos) return std::nullopt;
-      return makedev(259, 7);
-    };
     set_counters(1000, 0);
-    boot("aaaa-1");
+    view.set_boot_id("aaaa-1");
   }
   void set_counters(uint64_t w, uint64_t d) { std::ofstream(dev_dir / "stat") << stat_line(w, d); }
-  void boot(const std::string& id) { std::ofstream(src.boot_id) << id << "\n"; }
 };
 
-void init_from(Rig& rig, const StampSources& src) {
+// A system view of its own in a temp dir, for the tests without a rig.
+struct StandaloneView {
+  TempDir dir;
+  FakeSystemView view{dir.path()};
+};
+
+void init_from(Rig& rig) {
   auto ctx = rig.context();
   cmd_init_from(ctx, rig.init_from_no_copy());
-  record_scratch_untouched(ctx, *load_state(rig.options().state_path), src);
 }
 
 }  // namespace
@@ -72,9 +70,10 @@ TEST_CASE("block stat parsing: write sectors are field 7 and discard sectors fie
 }
 
 TEST_CASE("a stamp reads the counters and the boot id and round-trips through JSON") {
-  FakeSys sys;
+  StandaloneView host;
+  FakeScratch sys(host.view, "/dev/scratch");
   sys.set_counters(555, 64);
-  const auto s = take_scratch_stamp("/dev/scratch", sys.src);
+  const auto s = take_scratch_stamp("/dev/scratch", host.view);
   REQUIRE(s);
   CHECK(s->major == 259);
   CHECK(s->minor == 7);
@@ -83,30 +82,31 @@ TEST_CASE("a stamp reads the counters and the boot id and round-trips through JS
   CHECK(stamp_from_json(stamp_to_json(*s)) == *s);
   CHECK_THROWS_AS(stamp_from_json("{\"device\": 3}"), StateError);
   CHECK_THROWS_AS(stamp_from_json("not json"), StateError);
-  CHECK_FALSE(take_scratch_stamp("/tmp/a-file", sys.src));  // not a block device
+  CHECK_FALSE(take_scratch_stamp("/tmp/a-file", host.view));  // not a block device
   fs::remove(sys.dev_dir / "stat");
-  CHECK_FALSE(take_scratch_stamp("/dev/scratch", sys.src));
+  CHECK_FALSE(take_scratch_stamp("/dev/scratch", host.view));
 }
 
 TEST_CASE("comparing stamps: untouched or written or discarded or rebooted or another device") {
-  FakeSys sys;
-  const auto then = take_scratch_stamp("/dev/scratch", sys.src);
-  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src)).verdict ==
+  StandaloneView host;
+  FakeScratch sys(host.view, "/dev/scratch");
+  const auto then = take_scratch_stamp("/dev/scratch", host.view);
+  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", host.view)).verdict ==
         UntrackedVerdict::kUntouched);
   sys.set_counters(1008, 0);
-  auto c = compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src));
+  auto c = compare_stamps(then, take_scratch_stamp("/dev/scratch", host.view));
   CHECK(c.verdict == UntrackedVerdict::kWritten);
   CHECK(c.written_sectors == 8);
   sys.set_counters(1000, 2048);
-  c = compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src));
+  c = compare_stamps(then, take_scratch_stamp("/dev/scratch", host.view));
   CHECK(c.verdict == UntrackedVerdict::kWritten);
   CHECK(c.discarded_sectors == 2048);
   sys.set_counters(10, 0);  // counters went back: the device was re-attached
-  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src)).verdict ==
+  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", host.view)).verdict ==
         UntrackedVerdict::kCannotTell);
   sys.set_counters(1000, 0);
-  sys.boot("bbbb-2");
-  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", sys.src)).verdict ==
+  host.view.set_boot_id("bbbb-2");
+  CHECK(compare_stamps(then, take_scratch_stamp("/dev/scratch", host.view)).verdict ==
         UntrackedVerdict::kCannotTell);
   CHECK(compare_stamps(std::nullopt, then).verdict == UntrackedVerdict::kUnknown);
   CHECK(compare_stamps(then, std::nullopt).verdict == UntrackedVerdict::kUnknown);
@@ -142,26 +142,25 @@ TEST_CASE("writers of scratch are found through /proc fd links and fdinfo flags"
 
 TEST_CASE("mount refuses a scratch written or discarded since the last restore") {
   Rig rig;
-  FakeSys sys;
-  init_from(rig, sys.src);
+  FakeScratch sys(rig.system, rig.scratch);
+  init_from(rig);
   REQUIRE(fs::exists(scratch_stamp_path_for(rig.options().state_path)));
   auto ctx = rig.context();
   const auto st = load_state(rig.options().state_path);
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
   sys.set_counters(1016, 0);
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
-                    Catch::Contains("changed outside schelk") &&
-                        Catch::Contains("0.0 MiB written") && Catch::Contains("full-recover"));
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st), Catch::Contains("changed outside schelk") &&
+                                                           Catch::Contains("0.0 MiB written") &&
+                                                           Catch::Contains("full-recover"));
   sys.set_counters(1000, 16384);
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
-                    Catch::Contains("8.0 MiB discarded"));
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st), Catch::Contains("8.0 MiB discarded"));
   // A new stamp (what recover/full-recover record) makes the current counters the baseline.
-  record_scratch_untouched(ctx, *st, sys.src);
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
+  record_scratch_untouched(ctx, *st);
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
   // After a reboot the counters do not compare: mount goes on but says so.
-  sys.boot("bbbb-2");
+  rig.system.set_boot_id("bbbb-2");
   rig.out.str("");
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
   CHECK(rig.out.str().find("cannot check scratch for untracked writes") != std::string::npos);
   CHECK(rig.out.str().find("schelk verify --a " + rig.virgin + " --b " + rig.scratch) !=
         std::string::npos);
@@ -169,60 +168,63 @@ TEST_CASE("mount refuses a scratch written or discarded since the last restore")
 
 TEST_CASE("mount refuses a scratch held by a stacked device or open for writing") {
   Rig rig;
-  FakeSys sys;
-  init_from(rig, sys.src);
+  FakeScratch sys(rig.system, rig.scratch);
+  init_from(rig);
   auto ctx = rig.context();
   const auto st = load_state(rig.options().state_path);
   std::ofstream(sys.dev_dir / "holders" / "dm-3") << "";
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src), Catch::Contains("held by dm-3"));
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st), Catch::Contains("held by dm-3"));
   fs::remove(sys.dev_dir / "holders" / "dm-3");
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
-  fs::create_directories(sys.src.proc_root / "4242" / "fd");
-  fs::create_directories(sys.src.proc_root / "4242" / "fdinfo");
-  fs::create_symlink(rig.scratch, sys.src.proc_root / "4242" / "fd" / "5");
-  std::ofstream(sys.src.proc_root / "4242" / "fdinfo" / "5") << "flags:\t02\n";
-  std::ofstream(sys.src.proc_root / "4242" / "comm") << "dd\n";
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
+  const auto proc = rig.system.proc_root();
+  fs::create_directories(proc / "4242" / "fd");
+  fs::create_directories(proc / "4242" / "fdinfo");
+  fs::create_symlink(rig.scratch, proc / "4242" / "fd" / "5");
+  std::ofstream(proc / "4242" / "fdinfo" / "5") << "flags:\t02\n";
+  std::ofstream(proc / "4242" / "comm") << "dd\n";
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st),
                     Catch::Contains("open for writing by process 4242 (dd)"));
 }
 
 TEST_CASE("a scratch that is no block device leaves no stamp (and an old one is removed)") {
   Rig rig;
-  FakeSys sys;
-  init_from(rig, sys.src);
+  FakeScratch sys(rig.system, rig.scratch);
+  init_from(rig);
   const auto path = scratch_stamp_path_for(rig.options().state_path);
   REQUIRE(fs::exists(path));
   auto ctx = rig.context();
-  StampSources none = sys.src;
-  none.device_number = [](const std::string&) -> std::optional<dev_t> { return std::nullopt; };
-  record_scratch_untouched(ctx, *load_state(rig.options().state_path), none);
+  rig.system.block_devices.clear();
+  record_scratch_untouched(ctx, *load_state(rig.options().state_path));
   CHECK_FALSE(fs::exists(path));
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *load_state(rig.options().state_path), none));
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *load_state(rig.options().state_path)));
 }
 
 TEST_CASE("the mount flow checks for untracked writes before creating the era device") {
   Rig rig;
-  FakeSys sys;
-  init_from(rig, sys.src);
-  // Write a stamp that a real scratch would not match: the fake scratch is a regular file, so
-  // mount's system sources find no counters and must not refuse (unknown), and it creates.
+  FakeScratch sys(rig.system, rig.scratch);
+  init_from(rig);
   auto ctx = rig.context();
+  sys.set_counters(1008, 0);
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("changed outside schelk"));
+  CHECK(rig.dm.calls.own.empty());  // refused before any dm call
+  // A restore (here: a new stamp) makes mount go on.
+  record_scratch_untouched(ctx, *load_state(rig.options().state_path));
   CHECK_NOTHROW(cmd_mount(ctx));
   CHECK(rig.dm.device);
 }
 
 TEST_CASE("mount refuses a scratch claimed exclusively and volumes of different sizes") {
   Rig rig;
-  FakeSys sys;
-  init_from(rig, sys.src);
+  FakeScratch sys(rig.system, rig.scratch);
+  init_from(rig);
   auto ctx = rig.context();
   const auto st = load_state(rig.options().state_path);
-  sys.src.exclusively_claimed = [](const std::string& p) { return p.find("scratch") != p.npos; };
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
+  rig.system.claimed.insert(rig.scratch);
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st),
                     Catch::Contains("is in use (mounted outside schelk"));
-  sys.src.exclusively_claimed = nullptr;
-  CHECK_NOTHROW(check_scratch_untouched(ctx, *st, sys.src));
+  rig.system.claimed.clear();
+  CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
   fs::resize_file(rig.virgin, Rig::kSize + 4096);
-  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st, sys.src),
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st),
                     Catch::Contains("Volume size mismatch") && Catch::Contains("resized"));
 }

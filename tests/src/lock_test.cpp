@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "src/volume/tools.hpp"
@@ -42,16 +43,20 @@ TEST_CASE("lock timeout (--lock-timeout) waits for the holder and then gives up"
   const auto state = dir / "state.json";
   auto holder = std::make_unique<StateLock>(StateLock::acquire(state));
   const auto t0 = std::chrono::steady_clock::now();
-  CHECK_THROWS_AS(StateLock::acquire(state, 0.3), LockBusyError);
+  std::ostringstream progress;
+  CHECK_THROWS_AS(StateLock::acquire(state, 0.3, progress), LockBusyError);
   const double waited =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(waited >= 0.3);
   CHECK(waited < 2.0);
+  // The wait is announced once, on the stream given (the command's error stream).
+  CHECK(progress.str() ==
+        "Waiting for the schelk lock " + (dir / "schelk.lock").string() + " (up to 0.3 s)...\n");
   std::thread releaser([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     holder.reset();
   });
-  CHECK_NOTHROW(StateLock::acquire(state, 5));
+  CHECK_NOTHROW(StateLock::acquire(state, 5, progress));
   releaser.join();
 }
 
@@ -69,7 +74,8 @@ TEST_CASE("the lock contends with flock(1) held by another process") {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK_THROWS_AS(StateLock::acquire(dir / "state.json"), LockBusyError);
-  CHECK_NOTHROW(StateLock::acquire(dir / "state.json", 5));
+  std::ostringstream progress;
+  CHECK_NOTHROW(StateLock::acquire(dir / "state.json", 5, progress));
   int status = 0;
   ::waitpid(pid, &status, 0);
   CHECK(WIFEXITED(status));

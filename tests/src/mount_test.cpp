@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <sstream>
 
 #include "tests/support/temp_path.hpp"
 
@@ -59,9 +60,17 @@ TEST_CASE("blockers are found from cwd / root and fd links of a /proc tree") {
   CHECK(blockers[2].pid == 12);
 }
 
-TEST_CASE("SystemMounter sees / as mounted and a fresh directory as not") {
-  SystemMounter m;
+TEST_CASE("SystemMounter reads the mounts table of the procfs root it is given") {
+  test::TempDir proc;
+  const std::string mnt = (proc / "mnt").string();
+  std::filesystem::create_directories(mnt);
+  std::ofstream(proc / "mounts") << "/dev/sda1 / ext4 rw 0 0\n"
+                                 << "/dev/mapper/bench_era " << mnt << " ext4 rw 0 0\n";
+  std::ostringstream log;
+  SystemMounter m(proc.path(), log);
   CHECK(m.is_mounted("/"));
-  test::TempDir dir;
-  CHECK(!m.is_mounted(dir.path().string()));
+  CHECK(m.is_mounted(mnt));
+  CHECK(m.is_mounted(mnt + "/"));  // canonicalised
+  CHECK(!m.is_mounted((proc / "elsewhere").string()));
+  CHECK(log.str().empty());
 }

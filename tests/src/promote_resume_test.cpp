@@ -33,7 +33,7 @@ TEST_CASE("promote killed between state save and journal removal finishes on the
   Rig rig;
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "promoted");
-  rig.written = {{5, 6}};
+  rig.reader.written = {{5, 6}};
   auto ctx = rig.context();
   cmd_promote(ctx, {});
   REQUIRE(slurp(rig.virgin) == slurp(rig.scratch));
@@ -54,7 +54,7 @@ TEST_CASE("promote killed between state save and journal removal finishes on the
 TEST_CASE("promote when not mounted still refuses over a finished recover's journal") {
   Rig rig;
   rig.init_and_mount();
-  rig.written = {{5, 6}};
+  rig.reader.written = {{5, 6}};
   auto ctx = rig.context();
   cmd_recover(ctx, {});
   save_journal(rig.options().state_path, left_journal(rig, "recover"));

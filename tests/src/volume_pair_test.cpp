@@ -1,13 +1,14 @@
 // The virgin/scratch pair check shared by init, full-recover and mount: block devices checked
 // first and in order, sizes compared, and each command's own size-mismatch wording kept word for
 // word.
+#include "src/workflow/volume_pair.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "src/volume/volume.hpp"
-#include "src/workflow/workflow.hpp"
 #include "src/workflow/untracked_writes.hpp"
-#include "src/workflow/volume_pair.hpp"
+#include "src/workflow/workflow.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
@@ -15,22 +16,17 @@ using test::Rig;
 
 namespace {
 
+// Two volume paths in a temp dir whose sizes the fake reports (no file needed).
 struct FakePair {
-  std::vector<std::string> calls;
-  uint64_t virgin_size = 8192, scratch_size = 8192;
-  std::string not_a_block_device;
-  Seams seams() {
-    Seams s;
-    s.validate_block_device = [this](const std::string& p) {
-      calls.push_back("validate " + p);
-      if (p == not_a_block_device) throw VolumeError(p + " is not a block device");
-    };
-    s.device_size = [this](const std::string& p) {
-      calls.push_back("size " + p);
-      return p == "/dev/v" ? virgin_size : scratch_size;
-    };
-    return s;
+  test::TempDir dir;
+  test::FakeVolumeOps volumes{dir.path()};
+  std::string v = (dir / "v").string();
+  std::string s = (dir / "s").string();
+  FakePair() {
+    volumes.sizes[v] = 8192;
+    volumes.sizes[s] = 8192;
   }
+  const std::vector<std::string>& calls() const { return volumes.calls.own; }
 };
 
 const SizeMismatchMessage kMessage = [](uint64_t v, uint64_t s) {
@@ -41,30 +37,27 @@ const SizeMismatchMessage kMessage = [](uint64_t v, uint64_t s) {
 
 TEST_CASE("volume pair: block devices first, then sizes; returns the common size") {
   FakePair f;
-  auto s = f.seams();
-  REQUIRE(require_block_device_pair(s, "/dev/v", "/dev/s", kMessage) == 8192);
-  REQUIRE(f.calls == std::vector<std::string>{"validate /dev/v", "validate /dev/s", "size /dev/v",
-                                              "size /dev/s"});
-  f.calls.clear();
-  REQUIRE(require_equal_sizes(s, "/dev/v", "/dev/s", kMessage) == 8192);
-  REQUIRE(f.calls == std::vector<std::string>{"size /dev/v", "size /dev/s"});
+  REQUIRE(require_block_device_pair(f.volumes, f.v, f.s, kMessage) == 8192);
+  REQUIRE(f.calls() == std::vector<std::string>{"validate " + f.v, "validate " + f.s, "size " + f.v,
+                                                "size " + f.s});
+  f.volumes.calls.own.clear();
+  REQUIRE(require_equal_sizes(f.volumes, f.v, f.s, kMessage) == 8192);
+  REQUIRE(f.calls() == std::vector<std::string>{"size " + f.v, "size " + f.s});
 }
 
 TEST_CASE("volume pair: a non-block device stops before any size is read") {
   FakePair f;
-  f.not_a_block_device = "/dev/s";
-  auto s = f.seams();
-  REQUIRE_THROWS_WITH(require_block_device_pair(s, "/dev/v", "/dev/s", kMessage),
-                      "/dev/s is not a block device");
-  REQUIRE(f.calls == std::vector<std::string>{"validate /dev/v", "validate /dev/s"});
+  f.volumes.not_a_block_device = f.s;
+  REQUIRE_THROWS_WITH(require_block_device_pair(f.volumes, f.v, f.s, kMessage),
+                      f.s + " is not a block device");
+  REQUIRE(f.calls() == std::vector<std::string>{"validate " + f.v, "validate " + f.s});
 }
 
 TEST_CASE("volume pair: different sizes throw VolumeError with the caller's message") {
   FakePair f;
-  f.scratch_size = 4096;
-  auto s = f.seams();
-  REQUIRE_THROWS_AS(require_equal_sizes(s, "/dev/v", "/dev/s", kMessage), VolumeError);
-  REQUIRE_THROWS_WITH(require_block_device_pair(s, "/dev/v", "/dev/s", kMessage),
+  f.volumes.sizes[f.s] = 4096;
+  REQUIRE_THROWS_AS(require_equal_sizes(f.volumes, f.v, f.s, kMessage), VolumeError);
+  REQUIRE_THROWS_WITH(require_block_device_pair(f.volumes, f.v, f.s, kMessage),
                       "sizes 8192 and 4096");
   REQUIRE(volume_size_mismatch("/dev/v", 8192, "/dev/s", 4096) ==
           "Volume size mismatch: virgin /dev/v has 8192 bytes, scratch /dev/s has 4096 bytes.");
@@ -100,5 +93,5 @@ TEST_CASE("volume pair: init, full-recover and mount keep their own size-mismatc
                     "Volume size mismatch: virgin " + rig.virgin + " has " + small +
                         " bytes, scratch " + rig.scratch + " has " + big +
                         " bytes. Was one resized? Re-run 'schelk init-from' for the new size.");
-  CHECK(rig.copies.empty());
+  CHECK(rig.copier.copies.empty());
 }

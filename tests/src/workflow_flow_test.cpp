@@ -1,9 +1,13 @@
 // Command flows against fakes: order of dm operations, journal, state transitions, refusals.
+#include <sys/sysmacros.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "src/state/journal.hpp"
 #include "base/sha256.hpp"
+#include "src/state/journal.hpp"
+#include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/workflow.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
@@ -164,7 +168,7 @@ TEST_CASE(
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 3, "written by benchmark");
   write_at(rig.scratch, 4096 * 40 + 5, "more");
-  rig.written = {{3, 4}, {40, 41}};
+  rig.reader.written = {{3, 4}, {40, 41}};
   auto ctx = rig.context();
   cmd_recover(ctx, {});
   const auto order = filter_prefix(rig.events, {"unmount", "message", "read", "remove", "copy"});
@@ -173,10 +177,10 @@ TEST_CASE(
             "unmount " + (rig.dir / "mnt").string(), "message bench_era take_metadata_snap",
             "read " + rig.ram + " since 1 (snapshot held)", "message bench_era drop_metadata_snap",
             "remove bench_era", "copy " + rig.virgin + " -> " + rig.scratch});
-  REQUIRE(rig.copies.size() == 1);
-  REQUIRE(rig.copies[0].extents.size() == 2);
-  CHECK(rig.copies[0].extents[0].offset == 3 * 4096);
-  CHECK(rig.copies[0].extents[0].length == 4096);
+  REQUIRE(rig.copier.copies.size() == 1);
+  REQUIRE(rig.copier.copies[0].extents.size() == 2);
+  CHECK(rig.copier.copies[0].extents[0].offset == 3 * 4096);
+  CHECK(rig.copier.copies[0].extents[0].length == 4096);
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
   const auto st = load_state(rig.options().state_path);
   CHECK(!st->is_mounted);
@@ -188,15 +192,15 @@ TEST_CASE(
 TEST_CASE("recover drops the snapshot even when reading the metadata fails / keeps the device") {
   Rig rig;
   rig.init_and_mount();
-  rig.read_throws = true;
+  rig.reader.fail = true;
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), "bad metadata");
   CHECK(!rig.dm.snapshot);
   CHECK(rig.dm.device);  // nothing lost: the next recover can read again
-  CHECK(rig.copies.empty());
+  CHECK(rig.copier.copies.empty());
   CHECK(load_state(rig.options().state_path)->is_mounted);
-  rig.read_throws = false;
-  rig.written = {{0, 2}};
+  rig.reader.fail = false;
+  rig.reader.written = {{0, 2}};
   CHECK_NOTHROW(cmd_recover(ctx, {}));
   CHECK(!rig.dm.device);
 }
@@ -217,7 +221,7 @@ TEST_CASE("recover with no written blocks copies nothing") {
   rig.init_and_mount();
   auto ctx = rig.context();
   cmd_recover(ctx, {});
-  CHECK(rig.copies.empty());
+  CHECK(rig.copier.copies.empty());
   CHECK(rig.out.str().find("No blocks were modified. Nothing to recover.") != std::string::npos);
 }
 
@@ -257,8 +261,8 @@ TEST_CASE("an interrupted copy resumes from the saved written set without the dm
   Rig rig;
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 7, "benchmark");
-  rig.written = {{7, 8}};
-  rig.copy_throws = true;  // stands in for a crash during the copy
+  rig.reader.written = {{7, 8}};
+  rig.copier.fail = true;  // stands in for a crash during the copy
   auto ctx = rig.context();
   CHECK_THROWS(cmd_recover(ctx, {}));
   CHECK(!rig.dm.device);
@@ -269,8 +273,8 @@ TEST_CASE("an interrupted copy resumes from the saved written set without the dm
   // promote and mount must not run over an unfinished recover.
   CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("run 'schelk recover'"));
   CHECK_THROWS_WITH(cmd_mount(ctx), "Volume is already mounted.");
-  rig.copy_throws = false;
-  rig.written.clear();  // the reader is not asked again
+  rig.copier.fail = false;
+  rig.reader.written.clear();  // the reader is not asked again
   cmd_recover(ctx, {});
   CHECK(rig.out.str().find("Resuming an interrupted recover") != std::string::npos);
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
@@ -292,7 +296,7 @@ TEST_CASE("promote copies scratch to virgin and re-hashes virgin - needs confirm
   rig.init_and_mount();
   write_at(rig.scratch, 0, "NEW SUPERBLOCK");
   write_at(rig.scratch, 4096 * 9, "new data");
-  rig.written = {{0, 1}, {9, 10}};
+  rig.reader.written = {{0, 1}, {9, 10}};
   {
     rig.in.str("n\n");
     auto ctx = rig.context(false);
@@ -314,13 +318,13 @@ TEST_CASE("restore = recover + mount") {
   Rig rig;
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "x");
-  rig.written = {{5, 6}};
+  rig.reader.written = {{5, 6}};
   auto ctx = rig.context();
   cmd_restore(ctx, {});
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
   CHECK(load_state(rig.options().state_path)->is_mounted);
   CHECK(rig.dm.device);
-  rig.read_throws = true;
+  rig.reader.fail = true;
   CHECK_THROWS_WITH(cmd_restore(ctx, {}), Catch::StartsWith("Restore failed during recovery"));
 }
 
@@ -368,7 +372,8 @@ TEST_CASE("status compares the state with reality - --json is one object") {
   CHECK(s.find("Mounted: yes (actual)") != std::string::npos);
   CHECK(s.find("dm-era device: active") != std::string::npos);
   CHECK(s.find("Current era: 1") != std::string::npos);
-  CHECK(s.find("Superblock hash: " + base::to_hex(hash_superblock(rig.virgin))) != std::string::npos);
+  CHECK(s.find("Superblock hash: " + base::to_hex(hash_superblock(rig.virgin))) !=
+        std::string::npos);
   rig.dm.device = false;
   rig.mounter.mounted = false;
   rig.out.str("");
@@ -391,8 +396,8 @@ TEST_CASE("an interrupted promote resumes from its saved set and blocks recover/
   Rig rig;
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 11, "promote me");
-  rig.written = {{11, 12}};
-  rig.copy_throws = true;
+  rig.reader.written = {{11, 12}};
+  rig.copier.fail = true;
   auto ctx = rig.context();
   CHECK_THROWS(cmd_promote(ctx, {}));
   CHECK(!rig.dm.device);
@@ -402,11 +407,99 @@ TEST_CASE("an interrupted promote resumes from its saved set and blocks recover/
   rig.dm.device = false;
   rig.mounter.mounted = false;
   CHECK_THROWS_WITH(cmd_full_recover(ctx, false), Catch::Contains("run 'schelk promote'"));
-  rig.copy_throws = false;
+  rig.copier.fail = false;
   cmd_promote(ctx, {});
   CHECK(rig.out.str().find("Resuming an interrupted promote") != std::string::npos);
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
   CHECK(load_state(rig.options().state_path)->virgin_superblock_hash ==
         hash_superblock(rig.virgin));
   CHECK(!load_journal(rig.options().state_path));
+}
+
+TEST_CASE("commands ask the system view for root - non-root is refused before the lock") {
+  Rig rig;
+  rig.system.root = false;
+  auto ctx = rig.context();
+  for (auto run :
+       {+[](Context& c) { cmd_mount(c); }, +[](Context& c) { cmd_recover(c, {}); },
+        +[](Context& c) { cmd_promote(c, {}); }, +[](Context& c) { cmd_full_recover(c, false); }}) {
+    CHECK_THROWS_WITH(run(ctx), Catch::StartsWith("This command requires root privileges."));
+  }
+  CHECK_THROWS_WITH(cmd_init_new(ctx, rig.init_options()),
+                    Catch::StartsWith("This command requires root privileges."));
+  CHECK_FALSE(std::filesystem::exists(lock_path_for(rig.options().state_path)));
+  CHECK_NOTHROW(cmd_status(ctx, false));  // status needs no root
+}
+
+TEST_CASE("init-new checks for mkfs.ext4 before it writes anything") {
+  Rig rig;
+  rig.volumes.mkfs_missing = true;
+  const std::string before = slurp(rig.virgin);
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_init_new(ctx, rig.init_options()), Catch::Contains("mkfs.ext4 not found"));
+  CHECK(slurp(rig.virgin) == before);
+  CHECK(rig.copier.copies.empty());
+  CHECK_NOTHROW(cmd_init_from(ctx, rig.init_from_no_copy()));  // init-from needs no mkfs
+}
+
+TEST_CASE("a ramdisk below the ideal size is a warning on the error stream, not stdout") {
+  Rig rig;
+  // Required for the rig's volume: 49,561 bytes; ideal: about 1.05 MiB.
+  std::filesystem::resize_file(rig.ram, 15 * 4096);
+  auto ctx = rig.context();
+  cmd_init_from(ctx, rig.init_from_no_copy());
+  const std::string warning =
+      "Warning: RAM disk size (0.06 MiB) is less than ideal (1.05 MiB). This may work but leaves "
+      "little headroom.\n";
+  CHECK(rig.err.str() == warning);
+  CHECK(rig.out.str().find("Warning: RAM disk") == std::string::npos);
+  rig.err.str("");
+  cmd_mount(ctx);
+  CHECK(rig.err.str() == warning);
+  std::filesystem::resize_file(rig.ram, 10 * 4096);
+  rig.dm.device = false;
+  rig.mounter.mounted = false;
+  cmd_full_recover(ctx, false);  // back to unmounted
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::StartsWith("RAM disk too small"));
+}
+
+TEST_CASE("a whole cycle asks the fakes for /proc, /sys and devices - never the host") {
+  Rig rig;
+  // Scratch is block device 259:7 of the fake view, its sysfs counters in the rig's temp dir.
+  rig.system.block_devices[rig.scratch] = makedev(259, 7);
+  const auto dev_dir = rig.dir / "sys" / "dev" / "block" / "259:7";
+  std::filesystem::create_directories(dev_dir / "holders");
+  std::ofstream(dev_dir / "stat") << "1 0 2 3 4 0 1000 5 0 6 7\n";
+  auto ctx = rig.context();
+  cmd_init_new(ctx, rig.init_options());
+  cmd_mount(ctx);
+  rig.reader.written = {{2, 3}};
+  cmd_restore(ctx, {});
+  cmd_promote(ctx, {});
+  cmd_mount(ctx);
+  cmd_recover(ctx, {});
+  cmd_full_recover(ctx, false);
+  cmd_status(ctx, true);
+  const auto& asked = rig.system.calls.own;
+  for (const std::string& call : std::vector<std::string>{
+           "is_root", "proc_root", "sys_root", "block_device_number " + rig.scratch,
+           "exclusively_claimed " + rig.scratch, "discards off"}) {
+    CHECK(std::count(asked.begin(), asked.end(), call) > 0);
+  }
+  // The stamp was read from the fake sysfs and the fake boot id.
+  const auto stamp = stamp_from_json(slurp(scratch_stamp_path_for(rig.options().state_path)));
+  CHECK(stamp.counters.write_sectors == 1000);
+  CHECK(stamp.boot_id == "boot-1");
+  // A writer planted in the fake /proc stops mount: the flow reads the fake tree.
+  const auto pid = rig.system.proc_root() / "4242";
+  std::filesystem::create_directories(pid / "fd");
+  std::filesystem::create_directories(pid / "fdinfo");
+  std::filesystem::create_symlink(rig.scratch, pid / "fd" / "3");
+  std::ofstream(pid / "fdinfo" / "3") << "flags:\t01\n";
+  std::ofstream(pid / "comm") << "fio\n";
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("by process 4242 (fio)"));
+  // A host device handed to the fakes is refused, not opened.
+  auto o = rig.init_options();
+  o.virgin = "/dev/nvme0n1";
+  CHECK_THROWS_AS(cmd_init_from(ctx, o), std::logic_error);
 }

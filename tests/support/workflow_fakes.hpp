@@ -1,32 +1,57 @@
-// Fakes for the workflow seams: a dm-era that records every call, a mounter without a kernel,
-// and a context whose "devices" are regular files copied with plain I/O.
+// Fakes for every interface a workflow Context carries, and a Rig that wires them to files in a
+// temporary directory: a dm-era that records every call, a mounter without a kernel, volumes that
+// are regular files (any path outside the directory throws), a kernel view whose /proc and /sys
+// are trees in the directory, a written-set reader reporting what the test says, and a copier
+// with plain file I/O. No workflow unit test reaches the host's /proc, /sys or mounts: the
+// fakes are the only implementations a test can hand to a Context.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "src/dm/dm_control.hpp"
 #include "src/mount/mount.hpp"
 #include "src/volume/volume.hpp"
+#include "src/volume/volume_ops.hpp"
+#include "src/workflow/block_copy.hpp"
 #include "src/workflow/context.hpp"
+#include "src/workflow/system_view.hpp"
 #include "src/workflow/workflow.hpp"
+#include "src/workflow/written_set.hpp"
 #include "tests/support/temp_path.hpp"
 
 namespace schelk::test {
 
+// The calls one fake saw, in order, optionally also appended to a log shared by several fakes
+// (so a test sees their interleaving).
+struct CallLog {
+  std::vector<std::string> own;
+  std::vector<std::string>* shared = nullptr;
+  void push_back(const std::string& s) {
+    own.push_back(s);
+    if (shared) shared->push_back(s);
+  }
+};
+
+// Throws when `path` lies outside `root`: a fake handed a host path means a flow bypassed the
+// test's tree.
+inline void require_inside(const std::filesystem::path& root, const std::filesystem::path& path) {
+  const auto rel = path.lexically_normal().lexically_relative(root.lexically_normal());
+  if (rel.empty() || *rel.begin() == "..") {
+    throw std::logic_error("fake reached outside its temp dir " + root.string() + ": " +
+                           path.string());
+  }
+}
+
 class FakeDmControl : public DmControl {
  public:
-  struct Calls {
-    std::vector<std::string> own;
-    std::vector<std::string>* log = nullptr;
-    void push_back(const std::string& s) {
-      own.push_back(s);
-      if (log) log->push_back(s);
-    }
-  } calls;
+  CallLog calls;
   bool device = false;
   bool snapshot = false;
   uint32_t era = 0;
@@ -68,7 +93,6 @@ class FakeDmControl : public DmControl {
     if (snapshot) s.snapshot_block = 42;
     return s;
   }
-  std::string table(const std::string&) override { return ""; }
   std::optional<DmInfo> info(const std::string&) override {
     if (!device) return std::nullopt;
     return DmInfo{253, 0, 1, false};
@@ -83,7 +107,7 @@ class FakeDmControl : public DmControl {
 
 class FakeMounter : public Mounter {
  public:
-  FakeDmControl::Calls calls;
+  CallLog calls;
   bool mounted = false;
   bool fail_mount = false;
   bool busy = false;
@@ -101,12 +125,53 @@ class FakeMounter : public Mounter {
   }
 };
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
+// Volumes are regular files under `root`; sizes, hashes and zeroing act on them.
+class FakeVolumeOps : public VolumeOps {
+ public:
+  explicit FakeVolumeOps(std::filesystem::path root) : root_(std::move(root)) {}
+  CallLog calls;
+  std::map<std::string, uint64_t> sizes;  // sizes to report instead of the file's
+  std::string not_a_block_device;         // this path fails validate_block_device
+  bool mkfs_missing = false;
+  std::optional<std::string> fstype = "xfs";  // what detect_fstype finds
+
+  uint64_t size(const std::string& path) override {
+    require_inside(root_, path);
+    calls.push_back("size " + path);
+    if (const auto it = sizes.find(path); it != sizes.end()) return it->second;
+    return device_size(path);
+  }
+  void validate_block_device(const std::string& path) override {
+    require_inside(root_, path);
+    calls.push_back("validate " + path);
+    if (path == not_a_block_device) throw VolumeError(path + " is not a block device");
+  }
+  void reject_same_device(const std::string& virgin, const std::string& scratch) override {
+    require_inside(root_, virgin);
+    require_inside(root_, scratch);
+    schelk::reject_same_device(virgin, scratch);
+  }
+  base::Sha256Digest hash_superblock(const std::string& path) override {
+    require_inside(root_, path);
+    return schelk::hash_superblock(path);
+  }
+  void zero(const std::string& path) override {
+    require_inside(root_, path);
+    zero_device(path);
+  }
+  void require_mkfs_ext4() override {
+    calls.push_back("require mkfs.ext4");
+    if (mkfs_missing) throw std::runtime_error("mkfs.ext4 not found in PATH. Install e2fsprogs.");
+  }
+  void make_ext4(const std::string& path) override;
+  std::optional<std::string> detect_fstype(const std::string& path) override {
+    require_inside(root_, path);
+    return fstype;
+  }
+
+ private:
+  std::filesystem::path root_;
+};
 
 inline void write_at(const std::string& path, uint64_t offset, const std::string& data) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -114,24 +179,154 @@ inline void write_at(const std::string& path, uint64_t offset, const std::string
   f.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
+inline void FakeVolumeOps::make_ext4(const std::string& path) {
+  require_inside(root_, path);
+  write_at(path, 1024, "FRESH-EXT4");
+}
+
+// /proc and /sys as trees under `dir` (empty but for the boot id); every question is logged, so
+// a test can show the flows asked this view and nothing else.
+class FakeSystemView : public SystemView {
+ public:
+  explicit FakeSystemView(const std::filesystem::path& dir)
+      : proc_(dir / "proc"), sys_(dir / "sys") {
+    std::filesystem::create_directories(proc_ / "sys" / "kernel" / "random");
+    std::filesystem::create_directories(sys_);
+    set_boot_id("boot-1");
+  }
+  CallLog calls;                                       // every question asked
+  std::vector<std::string>* discard_events = nullptr;  // also gets "discards off"
+  bool root = true;
+  std::map<std::string, dev_t> block_devices;  // paths that are block devices
+  std::set<std::string> claimed;               // paths claimed exclusively
+  bool fail_disable_discards = false;
+  bool discards_stay_on = false;
+
+  void set_boot_id(const std::string& id) {
+    std::ofstream(proc_ / "sys" / "kernel" / "random" / "boot_id") << id << "\n";
+  }
+
+  bool is_root() override {
+    calls.push_back("is_root");
+    return root;
+  }
+  std::filesystem::path proc_root() override {
+    calls.push_back("proc_root");
+    return proc_;
+  }
+  std::filesystem::path sys_root() override {
+    calls.push_back("sys_root");
+    return sys_;
+  }
+  std::optional<dev_t> block_device_number(const std::string& path) override {
+    calls.push_back("block_device_number " + path);
+    const auto it = block_devices.find(path);
+    if (it == block_devices.end()) return std::nullopt;
+    return it->second;
+  }
+  bool exclusively_claimed(const std::string& path) override {
+    calls.push_back("exclusively_claimed " + path);
+    return claimed.count(path) > 0;
+  }
+  void disable_discards(const DmInfo& info) override {
+    calls.push_back("discards off");
+    if (discard_events) discard_events->push_back("discards off");
+    if (fail_disable_discards) {
+      throw std::runtime_error("cannot write 0 to " + discard_max_bytes_path(sys_, info).string());
+    }
+  }
+  bool discards_disabled(const DmInfo&) override { return !discards_stay_on; }
+
+ private:
+  std::filesystem::path proc_;
+  std::filesystem::path sys_;
+};
+
+// Reports `written` as the blocks written since any era, noting whether a snapshot was held.
+class FakeWrittenSetReader : public WrittenSetReader {
+ public:
+  FakeWrittenSetReader(const FakeDmControl& dm, uint64_t nr_blocks, std::vector<std::string>& log)
+      : dm_(dm), nr_blocks_(nr_blocks), log_(log) {}
+  std::vector<BlockRange> written;
+  bool fail = false;
+  WrittenBlocks read(const std::string& meta, uint32_t since) override {
+    log_.push_back("read " + meta + " since " + std::to_string(since) +
+                   (dm_.snapshot ? " (snapshot held)" : " (NO SNAPSHOT)"));
+    if (fail) throw std::runtime_error("bad metadata");
+    WrittenBlocks w;
+    w.nr_blocks = nr_blocks_;
+    w.data_block_sectors = 8;
+    w.current_era = dm_.era;
+    w.ranges = written;
+    return w;
+  }
+
+ private:
+  const FakeDmControl& dm_;
+  uint64_t nr_blocks_;
+  std::vector<std::string>& log_;
+};
+
+// Copies extents between files with plain I/O, noting whether the era device still exists.
+class FakeVolumeCopier : public VolumeCopier {
+ public:
+  FakeVolumeCopier(const std::filesystem::path& root, const FakeDmControl& dm,
+                   std::vector<std::string>& log)
+      : root_(root), dm_(dm), log_(log) {}
+  std::vector<CopyRequest> copies;
+  bool fail = false;
+  CopyReport copy(const CopyRequest& r) override {
+    require_inside(root_, r.src);
+    require_inside(root_, r.dst);
+    log_.push_back("copy " + r.src + " -> " + r.dst + (dm_.device ? " (DEVICE LIVE)" : ""));
+    copies.push_back(r);
+    if (fail) throw std::runtime_error("I/O error at bytes 4096..8192");
+    std::fstream src(r.src, std::ios::in | std::ios::binary);
+    std::fstream dst(r.dst, std::ios::in | std::ios::out | std::ios::binary);
+    CopyReport rep;
+    for (const auto& e : r.extents) {
+      std::string buf(e.length, '\0');
+      src.seekg(static_cast<std::streamoff>(e.offset));
+      src.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      dst.seekp(static_cast<std::streamoff>(e.offset));
+      dst.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      rep.bytes += e.length;
+      ++rep.extents;
+    }
+    return rep;
+  }
+
+ private:
+  std::filesystem::path root_;
+  const FakeDmControl& dm_;
+  std::vector<std::string>& log_;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
 // Files virgin/scratch/ram in a temp dir, the state file beside them, fakes wired in.
 struct Rig {
   static constexpr uint64_t kSize = 64 * 4096;
   TempDir dir;
+  std::vector<std::string> events;  // dm, mount, discard, read and copy calls interleaved
   FakeDmControl dm;
   FakeMounter mounter;
-  std::vector<std::string> events;  // read/copy order interleaved with dm calls
-  std::vector<BlockRange> written;  // what the fake reader reports
-  bool read_throws = false;
-  bool copy_throws = false;
-  std::vector<CopyRequest> copies;
+  FakeVolumeOps volumes{dir.path()};
+  FakeSystemView system{dir.path()};
+  FakeWrittenSetReader reader{dm, kSize / 4096, events};
+  FakeVolumeCopier copier{dir.path(), dm, events};
   std::istringstream in{""};
   std::ostringstream out, err;
   std::string virgin, scratch, ram;
 
   Rig() {
-    dm.calls.log = &events;
-    mounter.calls.log = &events;
+    dm.calls.shared = &events;
+    mounter.calls.shared = &events;
     virgin = (dir / "virgin").string();
     scratch = (dir / "scratch").string();
     ram = (dir / "ram").string();
@@ -141,53 +336,12 @@ struct Rig {
       std::ofstream(p, std::ios::binary) << data;
     }
     std::ofstream(ram, std::ios::binary) << std::string(2 << 20, 'R');
+    system.discard_events = &events;
   }
+  Rig(const Rig&) = delete;
+  Rig& operator=(const Rig&) = delete;
 
-  Seams seams() {
-    Seams s;
-    s.dm = &dm;
-    s.mounter = &mounter;
-    s.read_written = [this](const std::string& meta, uint32_t since) {
-      events.push_back("read " + meta + " since " + std::to_string(since) +
-                       (dm.snapshot ? " (snapshot held)" : " (NO SNAPSHOT)"));
-      if (read_throws) throw std::runtime_error("bad metadata");
-      WrittenBlocks w;
-      w.nr_blocks = kSize / 4096;
-      w.data_block_sectors = 8;
-      w.current_era = dm.era;
-      w.ranges = written;
-      return w;
-    };
-    s.copy = [this](const CopyRequest& r) {
-      events.push_back("copy " + r.src + " -> " + r.dst + (dm.device ? " (DEVICE LIVE)" : ""));
-      copies.push_back(r);
-      if (copy_throws) throw std::runtime_error("I/O error at bytes 4096..8192");
-      std::fstream src(r.src, std::ios::in | std::ios::binary);
-      std::fstream dst(r.dst, std::ios::in | std::ios::out | std::ios::binary);
-      CopyReport rep;
-      for (const auto& e : r.extents) {
-        std::string buf(e.length, '\0');
-        src.seekg(static_cast<std::streamoff>(e.offset));
-        src.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        dst.seekp(static_cast<std::streamoff>(e.offset));
-        dst.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        rep.bytes += e.length;
-        ++rep.extents;
-      }
-      return rep;
-    };
-    s.hash_superblock = hash_superblock;
-    s.device_size = device_size;
-    s.validate_block_device = [](const std::string&) {};
-    s.zero_device = zero_device;
-    s.make_ext4 = [this](const std::string& p) { write_at(p, 1024, "FRESH-EXT4"); };
-    s.detect_fstype = [](const std::string&) { return std::optional<std::string>("xfs"); };
-    s.disable_discards = [this](const DmInfo&) { events.push_back("discards off"); };
-    s.discards_disabled = [](const DmInfo&) { return true; };
-    s.require_root = false;
-    s.require_tools = false;
-    return s;
-  }
+  Services services() { return {dm, mounter, volumes, system, reader, copier}; }
 
   GlobalOptions options(bool yes = true) {
     GlobalOptions g;
@@ -196,7 +350,7 @@ struct Rig {
     return g;
   }
 
-  Context context(bool yes = true) { return Context(options(yes), seams(), in, out, err); }
+  Context context(bool yes = true) { return Context(options(yes), services(), in, out, err); }
 
   // init-new/init-from options naming this rig's files.
   InitOptions init_options() {
