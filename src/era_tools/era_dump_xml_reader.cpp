@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -32,10 +31,17 @@ const char* required(const XmlElement& e, std::string_view key) {
 }
 
 std::uint64_t attr_u64(const XmlElement& e, std::string_view key, std::uint64_t max) {
-  const std::string_view v = required(e, key);
+  const char* v = required(e, key);
+  // Decimal digits only, as from_chars would take them, without measuring the string first.
   std::uint64_t x = 0;
-  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || x > max) {
+  const char* p = v;
+  bool ok = *p != '\0';
+  for (; ok && *p != '\0'; ++p) {
+    const auto digit = static_cast<std::uint64_t>(*p - '0');
+    ok = *p >= '0' && *p <= '9' && x <= (max - digit) / 10;
+    x = x * 10 + digit;
+  }
+  if (!ok) {
     fail(e, tag(e) + " attribute " + std::string(key) + "=\"" + quoted_name(v) +
                 "\" is not a number in 0.." + std::to_string(max));
   }

@@ -46,15 +46,15 @@ class Session {
       const XML_Error code = XML_GetErrorCode(p);
       const std::uint64_t line = current_line(p);
       if (final && code == XML_ERROR_NO_ELEMENTS) {
-        if (open_.empty()) throw XmlError(line, "no element in the document");
-        throw XmlError(line, "missing </" + quoted_name(open_.back()) + "> (truncated input?)");
+        if (depth_ == 0) throw XmlError(line, "no element in the document");
+        throw XmlError(line, "missing </" + innermost() + "> (truncated input?)");
       }
       if (final && (code == XML_ERROR_UNCLOSED_TOKEN || code == XML_ERROR_PARTIAL_CHAR ||
                     code == XML_ERROR_UNCLOSED_CDATA_SECTION)) {
         throw XmlError(line, std::string(XML_ErrorString(code)) + " (truncated input?)");
       }
-      if (code == XML_ERROR_TAG_MISMATCH && !open_.empty()) {
-        throw XmlError(line, "mismatched tag (expected </" + quoted_name(open_.back()) + ">)");
+      if (code == XML_ERROR_TAG_MISMATCH && depth_ > 0) {
+        throw XmlError(line, "mismatched tag (expected </" + innermost() + ">)");
       }
       if (code == XML_ERROR_JUNK_AFTER_DOC_ELEMENT) {
         throw XmlError(line, "junk after document element (a document has one root element)");
@@ -70,6 +70,8 @@ class Session {
   }
 
  private:
+  [[nodiscard]] std::string innermost() const { return quoted_name(open_[depth_ - 1]); }
+
   template <typename F>
   void guarded(F&& f) {
     if (failure_) return;
@@ -84,15 +86,18 @@ class Session {
   static void XMLCALL on_start(void* self, const XML_Char* name, const XML_Char** attrs) {
     auto& s = *static_cast<Session*>(self);
     s.guarded([&] {
-      s.open_.emplace_back(name);
-      s.handler_.start_element(XmlElement(name, attrs, s.parser_.get()));
+      // Reuses the strings' storage: no allocation per element once the depth was reached.
+      const std::string_view n(name);
+      if (s.depth_ == s.open_.size()) s.open_.emplace_back();
+      s.open_[s.depth_++].assign(n);
+      s.handler_.start_element(XmlElement(n, attrs, s.parser_.get()));
     });
   }
-  static void XMLCALL on_end(void* self, const XML_Char* name) {
+  static void XMLCALL on_end(void* self, const XML_Char* /*name: the open one*/) {
     auto& s = *static_cast<Session*>(self);
     s.guarded([&] {
-      s.open_.pop_back();
-      s.handler_.end_element(XmlElement(name, nullptr, s.parser_.get()));
+      --s.depth_;
+      s.handler_.end_element(XmlElement(s.open_[s.depth_], nullptr, s.parser_.get()));
     });
   }
   static void XMLCALL on_text(void* self, const XML_Char* chars, int len) {
@@ -122,14 +127,19 @@ class Session {
   std::unique_ptr<XML_ParserStruct, void (*)(XML_Parser)> parser_;
   XmlHandler& handler_;
   std::exception_ptr failure_;
-  std::vector<std::string> open_;  // names of the open elements, for "missing </x>"
+  std::vector<std::string> open_;  // [0, depth_): the open elements, for "missing </x>"
+  std::size_t depth_ = 0;
 };
 
 }  // namespace
 
 const char* XmlElement::attribute(std::string_view key) const {
   for (const char** a = attrs_; a && *a; a += 2) {
-    if (key == a[0]) return a[1];
+    // Compared in place: no strlen per attribute on the hot path.
+    const char* n = a[0];
+    std::size_t i = 0;
+    while (i < key.size() && n[i] == key[i]) ++i;
+    if (i == key.size() && n[i] == '\0') return a[1];
   }
   return nullptr;
 }

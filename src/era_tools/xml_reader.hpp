@@ -39,7 +39,7 @@ inline constexpr std::uint64_t kMaxTokenBytes = 1 << 20;
 // An element as a callback sees it; valid only during the callback.
 class XmlElement {
  public:
-  XmlElement(const char* name, const char** attrs, void* parser)
+  XmlElement(std::string_view name, const char** attrs, void* parser)
       : name_(name), attrs_(attrs), parser_(parser) {}
   [[nodiscard]] std::string_view name() const { return name_; }
   // The value of attribute `key` (references resolved), nullptr if absent.
@@ -54,7 +54,7 @@ class XmlElement {
   [[nodiscard]] std::uint64_t line() const;
 
  private:
-  const char* name_;
+  std::string_view name_;
   const char** attrs_;
   void* parser_;
 };
