@@ -5,10 +5,17 @@
 #include "src/era_tools/era_dump_xml_reader.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 
+#include "era_metadata/era_content.hpp"
+#include "era_metadata/metadata_source.hpp"
+#include "src/era_tools/era_dump_xml.hpp"
+#include "src/era_tools/era_tool_cli.hpp"
 #include "tests/support/era_model_gen.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace era_metadata;
 using schelk::era_tools::read_era_dump_xml;
@@ -189,4 +196,128 @@ TEST_CASE("era_dump xml: dense dumps, sparse and <marked> inputs of random model
       CHECK(eras_of(got) == src.eras);
     }
   }
+}
+
+TEST_CASE("era_dump xml: a commented-out writeset is not restored (D5)") {
+  // bad-input-findings D5: the old reader ended the comment at "a >" and restored the writeset.
+  const EraModel m = parse(
+      "<superblock uuid=\"\" block_size=\"128\" nr_blocks=\"16\" current_era=\"5\">\n"
+      " <!-- a > b <writeset era=\"2\" nr_bits=\"16\"> <bit block=\"9\" value=\"true\"/> "
+      "</writeset> -->\n <era_array>\n </era_array>\n</superblock>\n");
+  CHECK(m.writesets.empty());
+  // Complete tags inside a comment without a bare '>' were refused ("unexpected <bit> here").
+  const EraModel m2 = parse(kHead + "<!-- <bit block=\"1\" value=\"true\"/> -->\n</superblock>");
+  CHECK(m2.writesets.empty());
+  // An unterminated comment was reported as "unexpected <era> here".
+  CHECK(error_of(kHead + "<!-- <era_array>\n<era block=\"1\" era=\"1\"/>\n</superblock>") ==
+        "line 2: unclosed token (truncated input?)");
+}
+
+TEST_CASE("era_dump xml: eras greater than current_era are refused (D9)") {
+  // bad-input-findings D9: restored with rc 0, then refused by era_dump and era_invalidate.
+  CHECK(error_of(kHead + "<writeset era=\"9\" nr_bits=\"16\"><bit block=\"1\" value=\"true\"/>"
+                         "</writeset></superblock>") ==
+        "line 2: <writeset> era 9 is greater than current_era 2 (era tools and the kernel would "
+        "reject it)");
+  CHECK(error_of(kHead + "<era_array>\n<era block=\"1\" era=\"99\"/></era_array></superblock>") ==
+        "line 3: <era block=\"1\"> era 99 is greater than current_era 2 (era tools and the kernel "
+        "would reject it)");
+  // current_era itself is fine for both.
+  const EraModel m = parse(kHead +
+                           "<writeset era=\"2\" nr_bits=\"1\"/><era_array><era block=\"0\" "
+                           "era=\"2\"/></era_array></superblock>");
+  CHECK(m.writesets.size() == 1);
+  CHECK(eras_of(m)[0] == 2);
+}
+
+TEST_CASE("era_dump xml: a huge unknown tag name is cut in the message (D12e)") {
+  const std::string name(100000, 'q');
+  const std::string e = error_of(kHead + "<" + name + "/></superblock>");
+  CHECK(e == "line 2: unknown tag type <" + std::string(64, 'q') + "...>");
+}
+
+TEST_CASE("era_dump xml: BOM, CDATA, references and <x></x> leaves read as XML says") {
+  const EraModel m = parse("\xEF\xBB\xBF" + kHead +
+                           "<writeset era='&#49;' nr_bits=\"1&#48;\"><![CDATA[ text ]]>"
+                           "<bit block=\"&#x39;\" value=\"true\"></bit></writeset>"
+                           "<era_array><era block='3' era='2'></era></era_array></superblock>");
+  REQUIRE(m.writesets.size() == 1);
+  CHECK(m.writesets[0].era == 1);
+  CHECK(m.writesets[0].nr_bits == 10);
+  CHECK(words_of(m.writesets[0]) == std::vector<std::uint64_t>{1u << 9});
+  CHECK(eras_of(m)[3] == 2);
+  // A leaf still has no children.
+  CHECK(error_of(kHead + "<era_array><era block='3' era='2'><era block='4' era='1'/>") ==
+        "line 2: unexpected <era> here");
+  CHECK(error_of("<!DOCTYPE superblock>" + kHead) ==
+        "line 1: <!DOCTYPE> is not accepted (the document needs none; remove it)");
+}
+
+namespace {
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A captured era_dump output without the "exit=N" line the capture script appends; empty when
+// the tool failed.
+std::string captured_dump(const std::string& name) {
+  const std::filesystem::path p = std::string(SCHELK_FIXTURES_DIR) + "/era/expected/" + name;
+  REQUIRE(std::filesystem::is_regular_file(p));
+  std::string text = read_text(p);
+  const auto at = text.rfind("exit=");
+  REQUIRE(at != std::string::npos);
+  if (text.compare(at, 7, "exit=0\n") != 0) return {};
+  text.resize(at);
+  return text;
+}
+
+// XML -> reader -> metadata writer -> metadata reader -> our era_dump writer.
+std::string restore_and_dump(const std::string& xml) {
+  const EraModel model = parse(xml);
+  const std::uint64_t blocks = metadata_blocks_needed(model) + 16;
+  MemoryMetadataSink sink(blocks);
+  write_metadata(model, blocks, sink);
+  const MemoryMetadataSource source(sink.take_image());
+  const EraContent content = read_era_content(source, {});
+  schelk::test::TempFile out("era-dump-rt");
+  schelk::era_tools::Output o;
+  o.open(out.path());
+  schelk::era_tools::write_era_dump_xml(content, false, o);
+  o.close();
+  return out.read();
+}
+
+}  // namespace
+
+TEST_CASE("era_dump xml: captured 0.9 dumps round-trip byte for byte") {
+  int files = 0;
+  for (const char* image : {"emeta_snap", "f1", "f2_no_writesets", "f3_overlap", "f4_current_ws"}) {
+    for (const char* kind : {".era_dump.0.9.xml", ".era_dump_logical.0.9.xml"}) {
+      const std::string name = std::string(image) + kind;
+      INFO(name);
+      const std::string xml = captured_dump(name);
+      REQUIRE_FALSE(xml.empty());
+      CHECK(restore_and_dump(xml) == xml);
+      ++files;
+    }
+  }
+  CHECK(files == 10);
+}
+
+TEST_CASE("era_dump xml: captured 1.1 dumps round-trip (plus the final newline 1.1 omits)") {
+  int compared = 0;
+  for (const char* image : {"emeta_snap", "f1", "f2_no_writesets", "f3_overlap", "f4_current_ws"}) {
+    for (const char* kind : {".era_dump.1.1.xml", ".era_dump_logical.1.1.xml"}) {
+      const std::string xml = captured_dump(std::string(image) + kind);
+      if (xml.empty()) continue;  // 1.1 failed on this image (its known bug, dm-era-format.md)
+      INFO(image << kind);
+      CHECK(restore_and_dump(xml) == xml + "\n");
+      ++compared;
+    }
+  }
+  CHECK(compared == 6);
 }

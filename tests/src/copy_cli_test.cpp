@@ -44,6 +44,23 @@ TEST_CASE("block list: malformed XML is refused with the line") {
   fails_with("<superblock/>", "unexpected element <superblock>");
 }
 
+TEST_CASE("block list: BOM, DOCTYPE, two documents, end tags and comments (D12h, D5)") {
+  // bad-input-findings D12h: these gave "expected 'BEGIN END'", "unexpected element <>",
+  // "nested <blocks>" and "expected an attribute".
+  REQUIRE(parse_block_list("\xEF\xBB\xBF<blocks><block block=\"3\"/></blocks>", "b") ==
+          std::vector<ListedRange>{{3, 4}});
+  REQUIRE(parse_block_list("\xEF\xBB\xBF"
+                           "1 2\n",
+                           "b") == std::vector<ListedRange>{{1, 2}});
+  REQUIRE_THROWS_WITH(parse_block_list("<!DOCTYPE blocks>\n<blocks/>", "b"),
+                      "b:1: <!DOCTYPE> is not accepted (the document needs none; remove it)");
+  REQUIRE_THROWS_WITH(parse_block_list("<blocks/>\n<blocks/>\n", "b"),
+                      "b:2: junk after document element (a document has one root element)");
+  REQUIRE(parse_block_list("<blocks><range begin='1' end='4'></range></blocks>", "b") ==
+          std::vector<ListedRange>{{1, 4}});
+  REQUIRE(parse_block_list("<blocks><!-- a > b <block block='9'/> --></blocks>", "b").empty());
+}
+
 TEST_CASE("block list: text lines") {
   REQUIRE(parse_block_list("0 6\n# comment\n\n 7\t12  # tail\n15 16", "t") ==
           std::vector<ListedRange>{{0, 6}, {7, 12}, {15, 16}});
