@@ -22,9 +22,8 @@ using namespace era_metadata;
 
 namespace {
 
-constexpr BlockKind kKinds[] = {BlockKind::kSuperblock, BlockKind::kBtreeNode,
-                                BlockKind::kArrayBlock, BlockKind::kSpaceMapBitmap,
-                                BlockKind::kSpaceMapIndex};
+constexpr BlockKind kKinds[] = {BlockKind::kSuperblock, BlockKind::kBtreeNode, BlockKind::kArrayBlock,
+                                BlockKind::kSpaceMapBitmap, BlockKind::kSpaceMapIndex};
 
 template <typename F>
 void expect_metadata_error(F&& f) {
@@ -47,8 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (tag < 5) stamp_block(std::span<std::byte>(p, kBlockSize), kKinds[tag]);
   }
   // A tail shorter than a block is not part of the device, as with a real file.
-  if (size % kBlockSize != 0 && data[size - 1] % 2 == 0)
-    image.resize(size / kBlockSize * kBlockSize);
+  if (size % kBlockSize != 0 && data[size - 1] % 2 == 0) image.resize(size / kBlockSize * kBlockSize);
   MemoryMetadataSource src(std::move(image));
   const std::uint32_t since = static_cast<std::uint32_t>(size % 9);
 
