@@ -2,18 +2,18 @@
 // or block device. Same options, messages and exit codes as thin-provisioning-tools 0.9, except
 // that nothing is written to the output unless the whole XML parsed and the metadata fits.
 #include <getopt.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <string>
-#include <sys/stat.h>
 
-#include "era_metadata/era_xml.hpp"
 #include "era_metadata/format.hpp"
 #include "era_metadata/writer.hpp"
-#include "src/era_tools/era_tools.hpp"
+#include "src/era_tools/era_dump_xml_reader.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
+#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/file_sink.hpp"
 
 namespace schelk {
@@ -42,12 +42,10 @@ constexpr const char* kOutputHint =
 
 int run_era_restore(int argc, char** argv) {
   const char* name = "era_restore";
-  static const option kLongOpts[] = {{"help", no_argument, nullptr, 'h'},
-                                     {"input", required_argument, nullptr, 'i'},
-                                     {"output", required_argument, nullptr, 'o'},
-                                     {"quiet", no_argument, nullptr, 'q'},
-                                     {"version", no_argument, nullptr, 'V'},
-                                     {nullptr, 0, nullptr, 0}};
+  static const option kLongOpts[] = {
+      {"help", no_argument, nullptr, 'h'},         {"input", required_argument, nullptr, 'i'},
+      {"output", required_argument, nullptr, 'o'}, {"quiet", no_argument, nullptr, 'q'},
+      {"version", no_argument, nullptr, 'V'},      {nullptr, 0, nullptr, 0}};
   std::string input, output;
   optind = 0;  // reset: getopt state is global and tests may call us repeatedly
   int c;
@@ -112,11 +110,11 @@ int run_era_restore(int argc, char** argv) {
     }
     era_metadata::EraModel model;
     try {
-      model = era_metadata::parse_era_xml(in, device_blocks);
-    } catch (const era_metadata::XmlTooLargeError&) {
+      model = era_tools::read_era_dump_xml(in, device_blocks);
+    } catch (const era_tools::XmlTooLargeError&) {
       std::fprintf(stderr, "Output file too small.\n%s", kOutputHint);
       return 1;
-    } catch (const era_metadata::XmlError& e) {
+    } catch (const era_tools::XmlError& e) {
       std::fprintf(stderr, "%s: %s\n", input.c_str(), e.what());
       return 1;
     }
