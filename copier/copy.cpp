@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
+#include "base/errno.hpp"
 #include "copier/transfer.hpp"
 
 namespace copier {
@@ -71,12 +71,12 @@ Plan make_plan(const Device& a, const Device& b, std::vector<Extent> extents,
 
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   if (options.threads) {
-    plan.threads = options.threads;
+    plan.threads = std::min(options.threads, kMaxThreads);
   } else {
     plan.threads = sync_engine ? kSyncThreads : std::clamp(hw / 4, 1u, kMaxUringThreads);
   }
   if (options.queue_depth) {
-    plan.depth = options.queue_depth;
+    plan.depth = std::min(options.queue_depth, kMaxQueueDepth);
   } else if (sync_engine) {
     plan.depth = 1;  // one request at a time per thread anyway
   } else {
@@ -136,7 +136,7 @@ void drop_cache(const Device& d) {
 struct Factory {
   std::unique_ptr<EngineFactory> owned;
   EngineFactory* get = nullptr;
-  [[nodiscard]] bool is_sync() const { return get->name() == "sync"; }
+  [[nodiscard]] bool is_sync() const { return get->kind() == EngineKind::kSync; }
 };
 
 Factory factory_for(const CopyOptions& options) {
@@ -191,8 +191,8 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
   const TransferResult copied = run_transfer(cfg, plan.extents);
   if (::fdatasync(dst.fd()) != 0) {
     const int err = errno;
-    throw CopyError("fdatasync of " + dst.path + " failed: " + std::strerror(err) + " (errno " +
-                        std::to_string(err) + "); the copy is not durable",
+    throw CopyError("fdatasync of " + dst.path + " failed: " + base::errno_text(err) +
+                        "; the copy is not durable",
                     {}, err);
   }
 

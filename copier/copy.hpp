@@ -23,9 +23,15 @@ struct Progress {
   enum class Phase { kCopy, kVerify } phase = Phase::kCopy;
 };
 
+// Caps on CopyOptions::threads and queue_depth (larger values are lowered to these): more
+// threads only add scheduling delay, and io_uring refuses rings over 32768 entries (a compare
+// slot takes two).
+inline constexpr unsigned kMaxThreads = 256;
+inline constexpr unsigned kMaxQueueDepth = 16384;
+
 struct CopyOptions {
-  unsigned threads = 0;            // 0: default from the machine
-  unsigned queue_depth = 0;        // per thread; 0: default from the I/O size
+  unsigned threads = 0;            // 0: default from the machine; at most kMaxThreads
+  unsigned queue_depth = 0;        // per thread; 0: default from the I/O size; <= kMaxQueueDepth
   std::uint64_t max_io_bytes = 0;  // 0: 1 MiB
   bool verify = false;             // re-read both sides after copying and compare
   EngineKind engine = EngineKind::kAuto;

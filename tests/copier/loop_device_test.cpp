@@ -11,7 +11,7 @@
 
 using copier::Extent;
 using copier_test::LoopDevice;
-using copier_test::TempFile;
+using copier_test::StampedFile;
 
 namespace {
 
