@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/format.hpp"
 #include "copier/copy.hpp"
-#include "src/copy/copy_commands.hpp"
 #include "src/copy/cli_support.hpp"
 #include "src/copy/confirm.hpp"
+#include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
-#include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -114,14 +114,13 @@ int run_copy(int argc, char** argv) {
     if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
     std::cout << j.dump() << std::endl;
   } else {
-    std::printf(
-        "Copied %s (%llu I/O extents) from %s to %s in %.2f s (%.1f MB/s; %s, %u threads)\n",
-        ui::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
-        a.from.c_str(), a.to.c_str(), r.seconds, megabytes_per_second(r.bytes, r.seconds),
-        r.engine.c_str(), r.threads);
+    std::printf("Copied %s (%llu I/O extents) from %s to %s in %.2f s (%s; %s, %u threads)\n",
+                base::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
+                a.from.c_str(), a.to.c_str(), r.seconds,
+                base::format_rate_mb_s(r.bytes, r.seconds).c_str(), r.engine.c_str(), r.threads);
     if (r.verify && equal) {
       std::printf("Verified: %s compared, equal\n",
-                  ui::format_bytes(r.verify->bytes_compared).c_str());
+                  base::format_bytes(r.verify->bytes_compared).c_str());
     } else if (r.verify) {
       std::printf("VERIFY FAILED: ");
       print_mismatches(*r.verify, a.block_size);
