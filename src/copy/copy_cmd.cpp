@@ -1,5 +1,6 @@
 // `schelk copy`: copy blocks (or a whole device) from SRC to DST at the same offsets with the
 // parallel copier, optionally verifying by re-reading both sides.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -61,6 +62,14 @@ void check_ranges(const copier::Device& src, const copier::Device& dst,
   }
 }
 
+// Both paths name one block device (stat follows symlinks; /dev/loop0 and a udev alias match).
+bool same_block_device(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && S_ISBLK(sa.st_mode) &&
+         S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
+}
+
 }  // namespace
 
 int run_copy(int argc, char** argv) {
@@ -76,6 +85,12 @@ int run_copy(int argc, char** argv) {
   }
   options.verify = a.verify;
 
+  // One block device named twice (two paths, or a path twice) is refused before its second
+  // exclusive open, which would fail as "in use" and hide the real mistake.
+  if (same_block_device(a.from, a.to)) {
+    throw copier::CopyError(a.from + " and " + a.to + " are the same device; nothing copied", {},
+                            0);
+  }
   const auto src = copier::open_device(a.from, copier::Access::kRead, true);
   const auto dst = copier::open_device(a.to, copier::Access::kWrite, true);
   if (copier::same_device(src, dst)) {

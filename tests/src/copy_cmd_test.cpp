@@ -10,8 +10,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/device.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier_test::StampedFile;
 
@@ -149,4 +149,27 @@ TEST_CASE("schelk copy: a block-device destination needs -y when there is no ter
     REQUIRE(run(args + " -y < /dev/null").status == 1);
   }
   REQUIRE(run(args + " -y < /dev/null").status == 0);
+}
+
+TEST_CASE("schelk copy: one block device as both source and destination is 'the same device'") {
+  copier_test::LoopDevice dev(kSize, 1);
+  if (dev.path().empty()) {
+    WARN("needs root and loop devices: skipped");
+    return;
+  }
+  // stderr is the point here: it used to say "is in use (mounted, claimed by device-mapper...)".
+  const std::string command = std::string(SCHELK_BINARY) + " copy -y --from " + dev.path() +
+                              " --to " + dev.path() + " </dev/null 2>&1 >/dev/null";
+  std::string err;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) err.append(buf.data(), n);
+  const int raw = ::pclose(pipe);
+  REQUIRE(WIFEXITED(raw));
+  CHECK(WEXITSTATUS(raw) == 1);
+  CHECK(err.find(dev.path() + " and " + dev.path() + " are the same device; nothing copied") !=
+        std::string::npos);
+  CHECK(err.find("in use") == std::string::npos);
 }
