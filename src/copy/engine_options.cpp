@@ -58,6 +58,7 @@ copier::CopyOptions copier_options(const EngineArgs& a) {
   options.threads = a.threads;
   options.queue_depth = a.queue_depth;
   options.max_io_bytes = a.io_size;
+  options.mismatch_granule = a.block_size;  // report differences in the user's blocks
   return options;
 }
 

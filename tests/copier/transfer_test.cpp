@@ -113,3 +113,33 @@ TEST_CASE("verify: a queue depth beyond io_uring's ring limit is capped, not ref
   REQUIRE(v.equal());
   REQUIRE(v.bytes_compared == kExtents * kBlock);
 }
+
+TEST_CASE("copy: a range that does not cover whole direct-I/O units is refused (D6)") {
+  copier_test::StampedFile src_file(kBlocks * kBlock, 1), dst_file(kBlocks * kBlock, 2);
+  const auto src = copier::open_device(src_file.path(), copier::Access::kRead, true);
+  const auto dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
+  REQUIRE(dst.direct_io);  // files are written in 4096-byte units
+  const std::vector<std::byte> before = dst_file.read_all();
+  // "--block-size 512, block 1": widened to [0, 4096) it used to overwrite sectors 0 and 2-7.
+  REQUIRE_THROWS_WITH(copier::copy_extents(src, dst, {{512, 512}}, {}),
+                      "bytes [512, 1024) is not aligned to 4096 bytes, the direct-I/O unit of " +
+                          dst_file.path() +
+                          ": copying it would also overwrite the bytes around it; list whole " +
+                          "4096-byte blocks");
+  REQUIRE(dst_file.read_all() == before);
+  REQUIRE(copier::copy_extents(src, dst, {{4096, 8192}}, {}).bytes == 8192);  // aligned: copied
+}
+
+TEST_CASE("verify: differences are reported in the caller's granule (D7)") {
+  copier_test::StampedFile a_file(kBlocks * kBlock, 1), b_file(kBlocks * kBlock, 1);
+  const std::vector<std::byte> ones(512, std::byte{0xff});
+  b_file.write_at(3 * 512, ones.data(), ones.size());  // 512-byte sector 3 only
+  const auto a = copier::open_device(a_file.path(), copier::Access::kRead, true);
+  const auto b = copier::open_device(b_file.path(), copier::Access::kRead, true);
+  copier::CopyOptions options;
+  options.mismatch_granule = 512;
+  const auto fine = copier::compare_extents(a, b, copier::whole_device(a), options);
+  REQUIRE(fine.mismatches == std::vector<Extent>{{3 * 512, 512}});
+  const auto coarse = copier::compare_extents(a, b, copier::whole_device(a), {});
+  REQUIRE(coarse.mismatches == std::vector<Extent>{{0, 4096}});  // the default granule
+}
