@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
 #include "copier/uring_engine.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier::Extent;
 using copier_test::StampedFile;

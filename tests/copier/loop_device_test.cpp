@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier::Extent;
 using copier_test::LoopDevice;
