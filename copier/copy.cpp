@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
+#include "base/errno.hpp"
 #include "copier/transfer.hpp"
 
 namespace copier {
@@ -50,11 +50,27 @@ void check_within(const Device& d, const std::vector<Extent>& extents) {
   }
 }
 
+// A copy writes whole alignment units: a listed range that does not cover whole units would
+// take the bytes around it along (D6: "sector 1" of a file copied sectors 0-7).
+void check_aligned(const Device& a, const Device& b, const std::vector<Extent>& extents) {
+  const Device& d = alignment_of(b) >= alignment_of(a) ? b : a;  // b: the one written
+  const std::uint64_t align = alignment_of(d);
+  for (const auto& e : extents) {
+    if (e.offset % align == 0 && e.length % align == 0) continue;
+    throw CopyError(describe_range(e) + " is not aligned to " + std::to_string(align) +
+                        " bytes, the direct-I/O unit of " + d.path +
+                        ": copying it would also overwrite the bytes around it; list whole " +
+                        std::to_string(align) + "-byte blocks",
+                    e, 0);
+  }
+}
+
 Plan make_plan(const Device& a, const Device& b, std::vector<Extent> extents,
-               const CopyOptions& options, bool sync_engine) {
+               const CopyOptions& options, bool sync_engine, bool writes) {
   // Refuse before planning: widening to the alignment must not hide a range past the end.
   check_within(a, extents);
   check_within(b, extents);
+  if (writes) check_aligned(a, b, extents);
   const std::uint64_t align = std::max({alignment_of(a), alignment_of(b), 1u});
   std::uint64_t max_io = options.max_io_bytes ? options.max_io_bytes : kDefaultMaxIo;
   max_io = std::max(align, max_io / align * align);
@@ -71,12 +87,12 @@ Plan make_plan(const Device& a, const Device& b, std::vector<Extent> extents,
 
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   if (options.threads) {
-    plan.threads = options.threads;
+    plan.threads = std::min(options.threads, kMaxThreads);
   } else {
     plan.threads = sync_engine ? kSyncThreads : std::clamp(hw / 4, 1u, kMaxUringThreads);
   }
   if (options.queue_depth) {
-    plan.depth = options.queue_depth;
+    plan.depth = std::min(options.queue_depth, kMaxQueueDepth);
   } else if (sync_engine) {
     plan.depth = 1;  // one request at a time per thread anyway
   } else {
@@ -92,7 +108,7 @@ Plan make_plan(const Device& a, const Device& b, std::vector<Extent> extents,
   // Don't allocate slots that can never be busy.
   const std::uint64_t per_thread = (plan.extents.size() + plan.threads - 1) / plan.threads;
   plan.depth = static_cast<unsigned>(std::clamp<std::uint64_t>(per_thread, 1, plan.depth));
-  plan.granule = std::max<std::uint64_t>(align, 4096);
+  plan.granule = options.mismatch_granule ? options.mismatch_granule : 4096;
   return plan;
 }
 
@@ -136,7 +152,7 @@ void drop_cache(const Device& d) {
 struct Factory {
   std::unique_ptr<EngineFactory> owned;
   EngineFactory* get = nullptr;
-  [[nodiscard]] bool is_sync() const { return get->name() == "sync"; }
+  [[nodiscard]] bool is_sync() const { return get->kind() == EngineKind::kSync; }
 };
 
 Factory factory_for(const CopyOptions& options) {
@@ -184,15 +200,15 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
   }
   const auto start = std::chrono::steady_clock::now();
   Factory factory = factory_for(options);
-  const Plan plan = make_plan(src, dst, std::move(extents), options, factory.is_sync());
+  const Plan plan = make_plan(src, dst, std::move(extents), options, factory.is_sync(), true);
 
   TransferConfig cfg = make_config(TransferConfig::Mode::kCopy, src, dst, plan, factory.get);
   cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kCopy);
   const TransferResult copied = run_transfer(cfg, plan.extents);
   if (::fdatasync(dst.fd()) != 0) {
     const int err = errno;
-    throw CopyError("fdatasync of " + dst.path + " failed: " + std::strerror(err) + " (errno " +
-                        std::to_string(err) + "); the copy is not durable",
+    throw CopyError("fdatasync of " + dst.path + " failed: " + base::errno_text(err) +
+                        "; the copy is not durable",
                     {}, err);
   }
 
@@ -210,7 +226,7 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
 VerifyResult compare_extents(const Device& a, const Device& b, std::vector<Extent> extents,
                              const CopyOptions& options) {
   Factory factory = factory_for(options);
-  const Plan plan = make_plan(a, b, std::move(extents), options, factory.is_sync());
+  const Plan plan = make_plan(a, b, std::move(extents), options, factory.is_sync(), false);
   return compare_planned(a, b, plan, factory.get, options);
 }
 

@@ -23,11 +23,20 @@ struct Progress {
   enum class Phase { kCopy, kVerify } phase = Phase::kCopy;
 };
 
+// Caps on CopyOptions::threads and queue_depth (larger values are lowered to these): more
+// threads only add scheduling delay, and io_uring refuses rings over 32768 entries (a compare
+// slot takes two).
+inline constexpr unsigned kMaxThreads = 256;
+inline constexpr unsigned kMaxQueueDepth = 16384;
+
 struct CopyOptions {
-  unsigned threads = 0;            // 0: default from the machine
-  unsigned queue_depth = 0;        // per thread; 0: default from the I/O size
+  unsigned threads = 0;            // 0: default from the machine; at most kMaxThreads
+  unsigned queue_depth = 0;        // per thread; 0: default from the I/O size; <= kMaxQueueDepth
   std::uint64_t max_io_bytes = 0;  // 0: 1 MiB
   bool verify = false;             // re-read both sides after copying and compare
+  // Differences are reported in units of this many bytes (0: 4096); the caller's block size,
+  // so a 512-byte difference is not reported as 4 KiB.
+  std::uint64_t mismatch_granule = 0;
   EngineKind engine = EngineKind::kAuto;
   // Called on the calling thread about every 100 ms and once at the end (per phase).
   std::function<void(const Progress&)> on_progress;
@@ -46,7 +55,8 @@ struct CopyResult {
 };
 
 // Copies the extents (bytes; any order, may overlap) from src to dst, then fdatasync(dst).
-// Refuses, before any I/O, a range beyond either device's end and src == dst. Throws CopyError
+// Refuses, before any I/O, a range beyond either device's end, a range that does not cover whole
+// direct-I/O units (it would overwrite the bytes around it) and src == dst. Throws CopyError
 // (message names the byte range, device and errno) after all in-flight I/O drained.
 [[nodiscard]] CopyResult copy_extents(const Device& src, const Device& dst,
                                       std::vector<Extent> extents, const CopyOptions& options);

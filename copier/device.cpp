@@ -11,15 +11,13 @@
 #include <fstream>
 #include <system_error>
 
+#include "base/errno.hpp"
+
 namespace copier {
 namespace {
 
 // Regular files: O_DIRECT needs the underlying device's logical block size, at most 4096.
 constexpr std::uint32_t kFileAlignment = 4096;
-
-std::system_error os_error(int err, const std::string& what) {
-  return std::system_error(err, std::generic_category(), what);
-}
 
 // /sys/dev/block/M:m/queue/nr_requests; a partition's queue is its disk's (one level up).
 unsigned read_queue_depth(dev_t rdev) {
@@ -37,10 +35,10 @@ unsigned read_queue_depth(dev_t rdev) {
 
 Device open_device(const std::string& path, Access access, bool exclusive) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw os_error(errno, "cannot open " + path);
+  if (::stat(path.c_str(), &st) != 0) base::throw_errno(errno, "cannot open " + path);
   const bool is_block = S_ISBLK(st.st_mode);
   if (!is_block && !S_ISREG(st.st_mode)) {
-    throw os_error(EINVAL, path + " is neither a block device nor a regular file");
+    base::throw_errno(EINVAL, path + " is neither a block device nor a regular file");
   }
 
   int flags = (access == Access::kRead ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -60,21 +58,21 @@ Device open_device(const std::string& path, Access access, bool exclusive) {
   if (fd < 0) {
     const int err = errno;
     if (err == EBUSY && is_block && exclusive) {
-      throw os_error(err, path +
-                              " is in use (mounted, claimed by device-mapper, or held open "
-                              "exclusively)");
+      base::throw_errno(err, path +
+                                 " is in use (mounted, claimed by device-mapper, or held open "
+                                 "exclusively)");
     }
-    throw os_error(err, "cannot open " + path);
+    base::throw_errno(err, "cannot open " + path);
   }
   dev.fd_ = base::UniqueFd(fd);
   dev.direct_io = direct;
 
-  if (::fstat(fd, &st) != 0) throw os_error(errno, "cannot stat " + path);
+  if (::fstat(fd, &st) != 0) base::throw_errno(errno, "cannot stat " + path);
   if (is_block) {
     std::uint64_t size = 0;
-    if (::ioctl(fd, BLKGETSIZE64, &size) != 0) throw os_error(errno, "BLKGETSIZE64 on " + path);
+    if (::ioctl(fd, BLKGETSIZE64, &size) != 0) base::throw_errno(errno, "BLKGETSIZE64 on " + path);
     int lbs = 0;
-    if (::ioctl(fd, BLKSSZGET, &lbs) != 0) throw os_error(errno, "BLKSSZGET on " + path);
+    if (::ioctl(fd, BLKSSZGET, &lbs) != 0) base::throw_errno(errno, "BLKSSZGET on " + path);
     dev.size_bytes = size;
     dev.logical_block_size = lbs > 0 ? static_cast<std::uint32_t>(lbs) : 512;
     dev.device_number = st.st_rdev;

@@ -46,15 +46,19 @@ class IoEngine {
   virtual void wait(std::vector<Completion>& out) = 0;
 };
 
+// kAuto only asks make_engine_factory to choose; a factory's kind() is kUring or kSync.
+enum class EngineKind { kAuto, kUring, kSync };
+
 class EngineFactory {
  public:
   virtual ~EngineFactory() = default;
-  [[nodiscard]] virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual std::string_view name() const = 0;  // for reports: "io_uring", "sync"
+  // How the copier plans for the engine: kSync engines do one request per wait(), so their
+  // parallelism comes from threads; kUring engines from queue depth.
+  [[nodiscard]] virtual EngineKind kind() const = 0;
   // Called on the worker thread that will use the engine. Throws std::system_error.
   [[nodiscard]] virtual std::unique_ptr<IoEngine> create(const EngineSetup& setup) = 0;
 };
-
-enum class EngineKind { kAuto, kUring, kSync };
 
 // kAuto: io_uring when the kernel allows it (not ENOSYS/EPERM), else pread/pwrite.
 [[nodiscard]] std::unique_ptr<EngineFactory> make_engine_factory(EngineKind kind);

@@ -23,6 +23,7 @@ class SyncEngine final : public IoEngine {
 class SyncEngineFactory final : public EngineFactory {
  public:
   [[nodiscard]] std::string_view name() const override { return "sync"; }
+  [[nodiscard]] EngineKind kind() const override { return EngineKind::kSync; }
   [[nodiscard]] std::unique_ptr<IoEngine> create(const EngineSetup& setup) override {
     return std::make_unique<SyncEngine>(setup);
   }

@@ -1,63 +1,29 @@
 // The worker pool; see transfer.hpp.
 #include "copier/transfer.hpp"
 
-#include <sys/mman.h>
 #include <xxh3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
+#include "base/aligned_buffer.hpp"
+#include "base/errno.hpp"
 #include "copier/completion.hpp"
 #include "copier/errors.hpp"
 
 namespace copier {
 
-std::string describe_range(const Extent& range) {
-  return "bytes [" + std::to_string(range.offset) + ", " + std::to_string(range.end()) + ")";
-}
-
 namespace {
-
-// Page-aligned anonymous memory (O_DIRECT needs at least logical-block alignment).
-constexpr std::size_t kPage = 4096;
-
-class AlignedBuffer {
- public:
-  AlignedBuffer() = default;
-  explicit AlignedBuffer(std::size_t bytes) {
-    size_ = (bytes + kPage - 1) / kPage * kPage;
-    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    data_ = static_cast<std::byte*>(p);
-  }
-  AlignedBuffer(AlignedBuffer&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
-  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
-    std::swap(data_, o.data_);
-    std::swap(size_, o.size_);
-    return *this;
-  }
-  ~AlignedBuffer() {
-    if (data_ != nullptr) ::munmap(data_, size_);
-  }
-  [[nodiscard]] std::byte* get() const { return data_; }
-
- private:
-  std::byte* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
-AlignedBuffer allocate_aligned(std::size_t bytes) { return AlignedBuffer(bytes); }
 
 // State shared by the workers of one run.
 struct Shared {
@@ -90,7 +56,7 @@ class Worker {
     const bool compare = cfg_.mode == TransferConfig::Mode::kCompare;
     const unsigned legs = compare ? 2 : 1;  // copy reads into and writes from one buffer
     const std::size_t bytes = static_cast<std::size_t>(cfg_.slot_bytes) * cfg_.depth * legs;
-    buffer_ = allocate_aligned(bytes);
+    buffer_ = base::AlignedBuffer(bytes);
     EngineSetup setup;
     setup.fds = {cfg_.fds[0], cfg_.fds[1]};
     setup.depth = cfg_.depth * legs;
@@ -98,7 +64,7 @@ class Worker {
     for (unsigned s = 0; s < cfg_.depth; ++s) {
       for (unsigned l = 0; l < legs; ++l) {
         const unsigned index = s * legs + l;
-        std::byte* p = buffer_.get() + static_cast<std::size_t>(index) * cfg_.slot_bytes;
+        std::byte* p = buffer_.data() + static_cast<std::size_t>(index) * cfg_.slot_bytes;
         setup.buffers.emplace_back(p, cfg_.slot_bytes);
         slots_[s].legs[l].buf = p;
         slots_[s].legs[l].buf_index = index;
@@ -217,9 +183,7 @@ class Worker {
     const char* verb = leg.op == IoOp::kRead ? "read of " : "write of ";
     std::string message = std::string(verb) + describe_range(range) +
                           (leg.op == IoOp::kRead ? " from " : " to ") + cfg_.paths[leg.file];
-    message += err == 0 ? " failed: unexpected end of device"
-                        : " failed: " + std::string(std::strerror(err)) + " (errno " +
-                              std::to_string(err) + ")";
+    message += err == 0 ? " failed: unexpected end of device" : " failed: " + base::errno_text(err);
     shared_.fail(CopyError(message, range, err));
     abandon(s);
   }
@@ -279,7 +243,7 @@ class Worker {
 
   Shared& shared_;
   const TransferConfig& cfg_;
-  AlignedBuffer buffer_;
+  base::AlignedBuffer buffer_;
   std::unique_ptr<IoEngine> engine_;
   std::vector<Slot> slots_;
   unsigned in_flight_ = 0;
@@ -294,21 +258,45 @@ TransferResult run_transfer(const TransferConfig& config, const std::vector<Exte
   Shared shared(config, extents);
   const auto threads = static_cast<unsigned>(
       std::max<std::size_t>(1, std::min<std::size_t>(config.threads, extents.size())));
+  const ThreadStarter start =
+      config.start_thread ? config.start_thread
+                          : [](std::function<void()> body) { return std::thread(std::move(body)); };
   std::vector<std::thread> pool;
-  shared.running = threads;
+  pool.reserve(threads);
+  std::exception_ptr start_failure;
   for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&shared] {
-      try {
-        Worker(shared).run();
-      } catch (...) {
-        // A worker's setup or engine failed: stop the others and hand it to the caller.
-        std::lock_guard lock(shared.mu);
-        if (!shared.exception && !shared.error) shared.exception = std::current_exception();
-        shared.abort = true;
-      }
+    {
       std::lock_guard lock(shared.mu);
-      if (--shared.running == 0) shared.finished_cv.notify_all();
-    });
+      ++shared.running;
+    }
+    try {
+      pool.push_back(start([&shared] {
+        try {
+          Worker(shared).run();
+        } catch (...) {
+          // A worker's setup or engine failed: stop the others and hand it to the caller.
+          std::lock_guard lock(shared.mu);
+          if (!shared.exception && !shared.error) shared.exception = std::current_exception();
+          shared.abort = true;
+        }
+        std::lock_guard lock(shared.mu);
+        if (--shared.running == 0) shared.finished_cv.notify_all();
+      }));
+    } catch (const std::system_error& e) {
+      // The system is out of threads (EAGAIN) or memory: stop the started workers, wait for
+      // their in-flight I/O, then report (a std::thread left joinable would terminate us).
+      start_failure = std::make_exception_ptr(
+          std::system_error(e.code(), "cannot start copier thread " + std::to_string(t + 1) +
+                                          " of " + std::to_string(threads)));
+    } catch (...) {
+      start_failure = std::current_exception();
+    }
+    if (start_failure) {
+      std::lock_guard lock(shared.mu);
+      --shared.running;
+      shared.abort = true;
+      break;
+    }
   }
   {
     std::unique_lock lock(shared.mu);
@@ -322,6 +310,7 @@ TransferResult run_transfer(const TransferConfig& config, const std::vector<Exte
     }
   }
   for (auto& t : pool) t.join();
+  if (start_failure) std::rethrow_exception(start_failure);
   if (shared.exception) std::rethrow_exception(shared.exception);
   if (shared.error) throw *shared.error;
   result.bytes = shared.done_bytes.load();

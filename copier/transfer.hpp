@@ -6,12 +6,17 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "copier/extent.hpp"
 #include "copier/io_engine.hpp"
 
 namespace copier {
+
+// Starts a thread running `body` (a seam: tests make it fail). Throws std::system_error when no
+// thread can be started, as std::thread does.
+using ThreadStarter = std::function<std::thread(std::function<void()> body)>;
 
 struct TransferConfig {
   enum class Mode { kCopy, kCompare } mode = Mode::kCopy;
@@ -24,6 +29,7 @@ struct TransferConfig {
   bool register_buffers = true;  // io_uring fixed buffers (see Worker::run)
   EngineFactory* factory = nullptr;
   std::function<void(std::uint64_t done_bytes)> on_progress;  // caller's thread, ~100 ms
+  ThreadStarter start_thread;                                 // empty: std::thread
 };
 
 struct TransferResult {
@@ -32,7 +38,9 @@ struct TransferResult {
 };
 
 // REQUIRES: extents planned (aligned, each at most slot_bytes). Throws CopyError on the first
-// failed I/O (after draining) or the exception a worker raised (engine setup).
+// failed I/O (after draining) or the exception a worker raised (engine setup); when a worker
+// thread cannot be started, stops and joins the started ones and throws std::system_error
+// ("cannot start copier thread N of M: ...").
 [[nodiscard]] TransferResult run_transfer(const TransferConfig& config,
                                           const std::vector<Extent>& extents);
 

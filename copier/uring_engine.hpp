@@ -3,9 +3,8 @@
 // the registration).
 #pragma once
 
-#include <liburing.h>
-
 #include "copier/io_engine.hpp"
+#include "copier/ring.hpp"
 
 namespace copier {
 
@@ -13,7 +12,6 @@ class UringEngine final : public IoEngine {
  public:
   // Throws std::system_error (code = the kernel's errno) when the ring cannot be set up.
   explicit UringEngine(const EngineSetup& setup);
-  ~UringEngine() override;
   UringEngine(const UringEngine&) = delete;
   UringEngine& operator=(const UringEngine&) = delete;
 
@@ -23,7 +21,7 @@ class UringEngine final : public IoEngine {
   [[nodiscard]] bool fixed_buffers() const { return fixed_buffers_; }
 
  private:
-  io_uring ring_{};
+  Ring ring_;
   bool fixed_buffers_ = false;
   unsigned queued_ = 0;
 };
@@ -31,6 +29,7 @@ class UringEngine final : public IoEngine {
 class UringEngineFactory final : public EngineFactory {
  public:
   [[nodiscard]] std::string_view name() const override { return "io_uring"; }
+  [[nodiscard]] EngineKind kind() const override { return EngineKind::kUring; }
   [[nodiscard]] std::unique_ptr<IoEngine> create(const EngineSetup& setup) override {
     return std::make_unique<UringEngine>(setup);
   }

@@ -1,6 +1,6 @@
 // Comparing two devices over a list of extents: both sides are re-read with O_DIRECT (bypassing
 // the page cache) in parallel, hashed with XXH3-128, and differing extents are narrowed to the
-// differing 4 KiB granules.
+// differing granules (CopyOptions::mismatch_granule, 4 KiB by default).
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "base/errno.hpp"
+#include "base/format.hpp"
 #include "src/copy/block_list.hpp"
 
 namespace schelk {
@@ -20,9 +22,9 @@ std::vector<copier::Extent> read_block_list(const std::string& file, std::uint64
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::system_error(errno, std::generic_category(), "cannot open " + file);
+    if (!in) base::throw_errno(errno, "cannot open " + file);
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw std::system_error(errno, std::generic_category(), "cannot read " + file);
+    if (in.bad()) base::throw_errno(errno, "cannot read " + file);
   }
   return to_extents(parse_block_list(text, file == "-" ? "stdin" : file), block_size);
 }
@@ -38,6 +40,19 @@ void check_block_size(std::uint64_t block_size) {
   if (block_size == 0 || block_size % 512 != 0) {
     throw std::invalid_argument("--block-size must be a positive multiple of 512, not " +
                                 std::to_string(block_size));
+  }
+  // Also what a negative number becomes in an unsigned option ("-512": 2^64 - 512).
+  if (block_size > kMaxBlockSize) {
+    throw std::invalid_argument("--block-size must be at most " + std::to_string(kMaxBlockSize) +
+                                " (1 GiB), not " + std::to_string(block_size));
+  }
+}
+
+void check_threads(unsigned threads) {
+  // Also what "--threads -1" becomes (4294967295): one thread per extent used to be started.
+  if (threads > copier::kMaxThreads) {
+    throw std::invalid_argument("--threads must be at most " + std::to_string(copier::kMaxThreads) +
+                                ", not " + std::to_string(threads));
   }
 }
 
@@ -67,7 +82,7 @@ void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size) {
   std::uint64_t bytes = 0;
   for (const auto& e : v.mismatches) bytes += e.length;
   std::printf("%zu range(s) differ (%s); blocks of %llu bytes, BEGIN END (END exclusive):\n",
-              v.mismatches.size(), ui::format_bytes(bytes).c_str(),
+              v.mismatches.size(), base::format_bytes(bytes).c_str(),
               static_cast<unsigned long long>(block_size));
   for (const auto& r : to_blocks(v.mismatches, block_size)) {
     std::printf("%llu %llu\n", static_cast<unsigned long long>(r.begin),

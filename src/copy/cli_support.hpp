@@ -26,8 +26,13 @@ inline constexpr int kExitDiffer = 3;  // verify found differing ranges
 // "auto" | "io_uring" | "sync"; throws std::invalid_argument otherwise.
 [[nodiscard]] copier::EngineKind parse_engine(const std::string& name);
 
-// Validates --block-size: a positive multiple of 512.
+// Validates --block-size: a positive multiple of 512, at most kMaxBlockSize. Throws
+// std::invalid_argument.
+inline constexpr std::uint64_t kMaxBlockSize = std::uint64_t{1} << 30;
 void check_block_size(std::uint64_t block_size);
+
+// Validates --threads: at most copier::kMaxThreads. Throws std::invalid_argument.
+void check_threads(unsigned threads);
 
 // The fields every JSON summary has: command, bytes, extents, seconds, mb_per_s, threads, engine.
 // The caller adds its own (nlohmann::json keeps keys sorted, so the order of adding is not seen).

@@ -4,9 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
-
+#include "base/confirm_answer.hpp"
 #include "base/unique_fd.hpp"
 
 namespace schelk {
@@ -19,12 +17,7 @@ std::optional<bool> ask_on_terminal(const std::string& question) {
   std::string answer;
   char c = 0;
   while (::read(tty.get(), &c, 1) == 1 && c != '\n') answer += c;
-  std::transform(answer.begin(), answer.end(), answer.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back()))) {
-    answer.pop_back();
-  }
-  return answer == "y" || answer == "yes";
+  return base::is_yes(answer);
 }
 
 }  // namespace schelk

@@ -7,7 +7,7 @@
 namespace schelk {
 
 // Writes `question` + " [y/N] " to the terminal and reads one line. Returns nullopt when there is
-// no controlling terminal, true for "y"/"yes" (any case), false otherwise.
+// no controlling terminal, else base::is_yes of the line.
 [[nodiscard]] std::optional<bool> ask_on_terminal(const std::string& question);
 
 }  // namespace schelk

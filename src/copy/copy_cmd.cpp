@@ -1,17 +1,18 @@
 // `schelk copy`: copy blocks (or a whole device) from SRC to DST at the same offsets with the
 // parallel copier, optionally verifying by re-reading both sides.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 
+#include "base/format.hpp"
 #include "copier/copy.hpp"
-#include "src/copy/copy_commands.hpp"
 #include "src/copy/cli_support.hpp"
 #include "src/copy/confirm.hpp"
+#include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
-#include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -61,6 +62,14 @@ void check_ranges(const copier::Device& src, const copier::Device& dst,
   }
 }
 
+// Both paths name one block device (stat follows symlinks; /dev/loop0 and a udev alias match).
+bool same_block_device(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && S_ISBLK(sa.st_mode) &&
+         S_ISBLK(sb.st_mode) && sa.st_rdev == sb.st_rdev;
+}
+
 }  // namespace
 
 int run_copy(int argc, char** argv) {
@@ -76,6 +85,12 @@ int run_copy(int argc, char** argv) {
   }
   options.verify = a.verify;
 
+  // One block device named twice (two paths, or a path twice) is refused before its second
+  // exclusive open, which would fail as "in use" and hide the real mistake.
+  if (same_block_device(a.from, a.to)) {
+    throw copier::CopyError(a.from + " and " + a.to + " are the same device; nothing copied", {},
+                            0);
+  }
   const auto src = copier::open_device(a.from, copier::Access::kRead, true);
   const auto dst = copier::open_device(a.to, copier::Access::kWrite, true);
   if (copier::same_device(src, dst)) {
@@ -114,14 +129,13 @@ int run_copy(int argc, char** argv) {
     if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
     std::cout << j.dump() << std::endl;
   } else {
-    std::printf(
-        "Copied %s (%llu I/O extents) from %s to %s in %.2f s (%.1f MB/s; %s, %u threads)\n",
-        ui::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
-        a.from.c_str(), a.to.c_str(), r.seconds, megabytes_per_second(r.bytes, r.seconds),
-        r.engine.c_str(), r.threads);
+    std::printf("Copied %s (%llu I/O extents) from %s to %s in %.2f s (%s; %s, %u threads)\n",
+                base::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
+                a.from.c_str(), a.to.c_str(), r.seconds,
+                base::format_rate_mb_s(r.bytes, r.seconds).c_str(), r.engine.c_str(), r.threads);
     if (r.verify && equal) {
       std::printf("Verified: %s compared, equal\n",
-                  ui::format_bytes(r.verify->bytes_compared).c_str());
+                  base::format_bytes(r.verify->bytes_compared).c_str());
     } else if (r.verify) {
       std::printf("VERIFY FAILED: ");
       print_mismatches(*r.verify, a.block_size);

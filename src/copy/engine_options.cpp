@@ -42,6 +42,7 @@ std::optional<int> parse_command_line(int argc, char** argv, const po::options_d
     }
     po::notify(vm);
     check_block_size(a.block_size);
+    check_threads(a.threads);
     if (more_checks) more_checks();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n(see schelk %s --help)\n", command.c_str(), e.what(),
@@ -57,6 +58,7 @@ copier::CopyOptions copier_options(const EngineArgs& a) {
   options.threads = a.threads;
   options.queue_depth = a.queue_depth;
   options.max_io_bytes = a.io_size;
+  options.mismatch_granule = a.block_size;  // report differences in the user's blocks
   return options;
 }
 

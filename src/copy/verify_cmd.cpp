@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/format.hpp"
 #include "copier/copy.hpp"
-#include "src/copy/copy_commands.hpp"
 #include "src/copy/cli_support.hpp"
+#include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
-#include "src/ui/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -73,12 +73,12 @@ int run_verify(int argc, char** argv) {
     if (a.size_bytes != b.size_bytes && blocks.empty()) j["verify"]["sizes_differ"] = true;
     std::cout << j.dump() << std::endl;
   } else if (v.equal()) {
-    std::printf("%s compared in %.2f s (%.1f MB/s; %s, %u threads): %s\n",
-                ui::format_bytes(v.bytes_compared).c_str(), v.seconds,
-                megabytes_per_second(v.bytes_compared, v.seconds), v.engine.c_str(), v.threads,
-                equal ? "equal" : "equal up to the smaller size, but the sizes differ");
+    std::printf("%s compared in %.2f s (%s; %s, %u threads): %s\n",
+                base::format_bytes(v.bytes_compared).c_str(), v.seconds,
+                base::format_rate_mb_s(v.bytes_compared, v.seconds).c_str(), v.engine.c_str(),
+                v.threads, equal ? "equal" : "equal up to the smaller size, but the sizes differ");
   } else {
-    std::printf("%s compared in %.2f s: ", ui::format_bytes(v.bytes_compared).c_str(), v.seconds);
+    std::printf("%s compared in %.2f s: ", base::format_bytes(v.bytes_compared).c_str(), v.seconds);
     print_mismatches(v, block_size);
   }
   return equal ? kExitOk : kExitDiffer;

@@ -38,7 +38,7 @@ int run_era_check(int argc, char** argv) {
   const auto input_arg = era_tools::input_path(vm, kUsage);
   if (!input_arg) return 1;
   const bool quiet = vm.count("quiet") > 0;
-  try {
+  return era_tools::run_tool(quiet, [&] {
     const std::string& input = *input_arg;
     era_tools::check_input_path(input);
     auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
@@ -59,10 +59,7 @@ int run_era_check(int argc, char** argv) {
       for (const auto& e : report.errors) std::fprintf(stderr, "error: %s\n", e.c_str());
     }
     return report.ok() ? 0 : 1;
-  } catch (const std::exception& e) {
-    if (!quiet) std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace schelk

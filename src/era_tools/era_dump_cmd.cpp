@@ -43,7 +43,7 @@ int run_era_dump(int argc, char** argv) {
   if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;
   const auto input_arg = era_tools::input_path(vm, kUsage);
   if (!input_arg) return 1;
-  try {
+  return era_tools::run_tool([&] {
     const std::string& input = *input_arg;
     era_tools::check_input_path(input);
     auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
@@ -59,15 +59,11 @@ int run_era_dump(int argc, char** argv) {
       return 1;
     }
     for (const auto& w : content.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    era_tools::Output out;
-    out.open(vm.count("output") ? vm["output"].as<std::string>() : std::string());
-    era_tools::write_era_dump_xml(content, vm.count("logical") > 0, out);
-    out.close();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  return 0;
+    era_tools::write_output(vm, [&](era_tools::Output& out) {
+      era_tools::write_era_dump_xml(content, vm.count("logical") > 0, out);
+    });
+    return 0;
+  });
 }
 
 }  // namespace schelk

@@ -68,7 +68,7 @@ int run_era_invalidate(int argc, char** argv) {
     return 1;
   }
   if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;
-  try {
+  return era_tools::run_tool([&] {
     era_metadata::WrittenSinceOptions opts;
     if (!since) {
       std::fprintf(stderr, "Please specify --written-since\n");
@@ -92,15 +92,10 @@ int run_era_invalidate(int argc, char** argv) {
         input, snapshot ? era_metadata::OpenMode::kShared : era_metadata::OpenMode::kExclusive);
     const era_metadata::WrittenSet written = era_metadata::read_written_since(source, opts);
     for (const auto& w : written.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    era_tools::Output out;
-    out.open(vm.count("output") ? vm["output"].as<std::string>() : std::string());
-    era_tools::write_blocks_xml(written.blocks, out);
-    out.close();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  return 0;
+    era_tools::write_output(
+        vm, [&](era_tools::Output& out) { era_tools::write_blocks_xml(written.blocks, out); });
+    return 0;
+  });
 }
 
 }  // namespace schelk

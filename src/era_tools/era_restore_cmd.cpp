@@ -86,7 +86,7 @@ int run_era_restore(int argc, char** argv) {
     return 1;
   }
 
-  try {
+  return era_tools::run_tool([&] {
     struct stat st {};
     if (::stat(input.c_str(), &st) != 0) {
       std::fprintf(stderr, "Couldn't stat file %s\n", input.c_str());
@@ -128,11 +128,8 @@ int run_era_restore(int argc, char** argv) {
     }
     era_metadata::write_metadata(model, device_blocks, sink);
     sink.sync();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }
 
 }  // namespace schelk

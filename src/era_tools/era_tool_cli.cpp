@@ -10,6 +10,10 @@
 #include <system_error>
 #include <vector>
 
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
+#include "base/scope_exit.hpp"
+
 namespace po = boost::program_options;
 
 namespace schelk::era_tools {
@@ -66,19 +70,14 @@ void check_input_path(const std::string& path) {
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) throw std::runtime_error("bad path");
 }
 
-Output::~Output() {
-  if (own_fd_ && fd_ >= 0) ::close(fd_);
-}
-
 void Output::open(const std::string& path) {
   path_ = path.empty() ? "<stdout>" : path;
   if (path.empty()) {
     fd_ = STDOUT_FILENO;
-    own_fd_ = false;
   } else {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + path);
-    own_fd_ = true;
+    owned_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (!owned_) base::throw_errno(errno, "cannot create " + path);
+    fd_ = owned_.get();
   }
   buf_.reserve(1 << 20);
 }
@@ -95,29 +94,37 @@ void Output::write_u64(std::uint64_t v) {
 }
 
 void Output::flush_buffer() {
-  std::size_t done = 0;
-  while (done < buf_.size()) {
-    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      buf_.clear();
-      throw std::system_error(err, std::generic_category(), "write to " + path_ + " failed");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  buf_.clear();
+  const base::ScopeExit clear([this]() noexcept { buf_.clear(); });  // also when the write fails
+  base::write_full(fd_, buf_, "write to " + path_ + " failed");
 }
 
 void Output::close() {
   if (fd_ < 0) return;
   flush_buffer();
-  if (own_fd_) {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close of " + path_ + " failed");
-  }
   fd_ = -1;
+  // close's own error matters (a file system may report a failed write only here).
+  if (owned_ && ::close(owned_.release()) != 0) {
+    base::throw_errno(errno, "close of " + path_ + " failed");
+  }
+}
+
+int run_tool(const std::function<int()>& body) { return run_tool(false, body); }
+
+int run_tool(bool quiet, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    if (!quiet) std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
+
+void write_output(const boost::program_options::variables_map& vm,
+                  const std::function<void(Output&)>& produce) {
+  Output out;
+  out.open(vm.count("output") ? vm["output"].as<std::string>() : std::string());
+  produce(out);
+  out.close();
 }
 
 std::optional<int> answer_help_or_version(const boost::program_options::variables_map& vm,

@@ -3,20 +3,23 @@
 // number parsing as 0.9 does it, input path checks and the -o output file.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <boost/program_options.hpp>
+#include "base/unique_fd.hpp"
 
 namespace schelk::era_tools {
 
 // Parses the argv of a tool with Boost.Program_options: the first positional argument is stored
 // under "input". On a command-line error prints "<tool>: <what>" and the usage to stderr and
 // returns false (the tool then exits 1, as 0.9 does).
-bool parse_command_line(int argc, char** argv, const boost::program_options::options_description& options,
+bool parse_command_line(int argc, char** argv,
+                        const boost::program_options::options_description& options,
                         std::string_view tool, std::string_view usage,
                         boost::program_options::variables_map& vm);
 
@@ -27,8 +30,8 @@ void print_usage(std::FILE* out, std::string_view usage);
 [[nodiscard]] std::string version_string();
 
 // Answers -h (usage on stdout) and -V; returns the exit status when either was given.
-[[nodiscard]] std::optional<int> answer_help_or_version(const boost::program_options::variables_map& vm,
-                                                        std::string_view usage);
+[[nodiscard]] std::optional<int> answer_help_or_version(
+    const boost::program_options::variables_map& vm, std::string_view usage);
 
 // The positional input path; without one prints 0.9's "No input file provided." and the usage
 // to stderr and returns nothing (the tool then exits 1).
@@ -50,7 +53,6 @@ class Output {
   Output() = default;
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
-  ~Output();
   // Empty path: stdout. Throws std::system_error if the file cannot be created.
   void open(const std::string& path);
   void write(std::string_view s);
@@ -61,9 +63,19 @@ class Output {
  private:
   void flush_buffer();
   std::string path_;
-  int fd_ = -1;
-  bool own_fd_ = false;
+  int fd_ = -1;           // stdout or owned_
+  base::UniqueFd owned_;  // the -o file
   std::string buf_;
 };
+
+// Runs a tool's body with the tools' common error ending: an exception's message on stderr
+// (unless `quiet`) and exit status 1. Returns the body's exit status otherwise.
+[[nodiscard]] int run_tool(const std::function<int()>& body);
+[[nodiscard]] int run_tool(bool quiet, const std::function<int()>& body);
+
+// Opens the output named by -o (stdout without it), lets `produce` write to it, and closes it so
+// that write errors surface as exceptions.
+void write_output(const boost::program_options::variables_map& vm,
+                  const std::function<void(Output&)>& produce);
 
 }  // namespace schelk::era_tools

@@ -1,20 +1,22 @@
-// A MetadataSink that writes to an open file or block device with pwrite, plus the helper that
-// opens era_restore's output (an existing file or a block device) and tells its size.
+// A MetadataSink that writes to era_restore's output (an existing file or a block device) with
+// pwrite, and tells its size.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "base/unique_fd.hpp"
 #include "era_metadata/writer.hpp"
 
 namespace schelk {
 
 class FileSink final : public era_metadata::MetadataSink {
  public:
-  // Opens `path` for writing; it must exist (a regular file or a block device), as in 0.9.
+  // Opens `path` for writing; it must exist (a regular file or a block device), as in 0.9. A
+  // block device is opened O_EXCL, so one in use (the live metadata of a dm-era target, a
+  // mount) is refused. Throws std::system_error or std::runtime_error naming the path.
   explicit FileSink(const std::string& path);
-  ~FileSink() override;
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
 
@@ -26,7 +28,7 @@ class FileSink final : public era_metadata::MetadataSink {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  base::UniqueFd fd_;
   std::uint64_t size_ = 0;
 };
 

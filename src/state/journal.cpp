@@ -2,14 +2,13 @@
 // per range, then "end" so a truncated file is detected.
 #include "src/state/journal.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "base/errno.hpp"
 #include "src/state/state.hpp"
 
 namespace schelk {
@@ -18,11 +17,16 @@ namespace {
 constexpr const char* kMagic = "schelk-written-set 1";
 
 uint64_t parse_u64(const std::string& s, int line) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 20) {
+  uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  // Digits only (no sign, no blanks) and at most 2^64-1: an overflow used to escape as
+  // std::stoull's bare "stoull".
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || ec != std::errc() ||
+      end != s.data() + s.size()) {
     throw StateError("Recovery journal is corrupted: bad number '" + s + "' on line " +
                      std::to_string(line));
   }
-  return std::stoull(s);
+  return v;
 }
 
 }  // namespace
@@ -68,10 +72,16 @@ Journal journal_from_text(const std::string& text) {
   Journal j;
   j.operation = field("operation");
   j.dm_era_name = field("dm_era_name");
-  j.granularity = parse_u64(field("granularity"), n);
-  j.nr_blocks = parse_u64(field("nr_blocks"), n);
-  j.era = parse_u64(field("era"), n);
-  const uint64_t count = parse_u64(field("ranges"), n);
+  // The line is read before its number is parsed, so a bad number names its own line (as
+  // parse_u64(field(key), n) arguments, n could be read first).
+  auto number = [&](const std::string& key) {
+    const std::string value = field(key);
+    return parse_u64(value, n);
+  };
+  j.granularity = number("granularity");
+  j.nr_blocks = number("nr_blocks");
+  j.era = number("era");
+  const uint64_t count = number("ranges");
   if (j.operation != "recover" && j.operation != "promote") {
     throw StateError("Recovery journal is corrupted: unknown operation '" + j.operation + "'");
   }
@@ -106,7 +116,7 @@ std::optional<Journal> load_journal(const std::filesystem::path& state_path) {
   std::ifstream in(path);
   if (!in) {
     if (errno == ENOENT) return std::nullopt;
-    throw std::system_error(errno, std::generic_category(), "Cannot read " + path.string());
+    base::throw_errno(errno, "Cannot read " + path.string());
   }
   std::stringstream buf;
   buf << in.rdbuf();

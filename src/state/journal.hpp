@@ -1,6 +1,10 @@
 // The recovery journal: the written-block set of a recover/promote, saved next to the state file
 // (<state path>.written) before the dm-era target is removed, so an interrupted copy can resume
 // on the next run instead of needing a full copy.
+//
+// Why a text format of its own rather than JSON like the state file: a written set can hold 10M
+// ranges, and one "begin end" line each keeps it compact and cheap to write and parse; the
+// closing "end" line tells a truncated file (a crash while saving, a full disk) from a whole one.
 #pragma once
 
 #include <cstdint>

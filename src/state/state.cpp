@@ -11,26 +11,14 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
+#include "base/unique_fd.hpp"
+
 namespace schelk {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-
-[[noreturn]] void throw_errno(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
-void write_all(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("Cannot write " + path);
-    }
-    done += static_cast<size_t>(n);
-  }
-}
 
 }  // namespace
 
@@ -90,7 +78,7 @@ std::optional<State> load_state(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) {
     if (errno == ENOENT) return std::nullopt;
-    throw_errno("Cannot read state file " + path.string());
+    base::throw_errno(errno, "Cannot read state file " + path.string());
   }
   std::stringstream buf;
   buf << in.rdbuf();
@@ -99,26 +87,20 @@ std::optional<State> load_state(const std::filesystem::path& path) {
 
 void write_file_atomically(const std::filesystem::path& path, const std::filesystem::path& tmp,
                            const std::string& contents) {
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_errno("Cannot create " + tmp.string());
-  try {
-    write_all(fd, contents, tmp.string());
-    if (::fsync(fd) != 0) throw_errno("Cannot fsync " + tmp.string());
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0) throw_errno("Cannot close " + tmp.string());
+  base::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) base::throw_errno(errno, "Cannot create " + tmp.string());
+  base::write_full(fd.get(), contents, "Cannot write " + tmp.string());
+  if (::fsync(fd.get()) != 0) base::throw_errno(errno, "Cannot fsync " + tmp.string());
+  // close's own error matters here (NFS reports write errors at close): not UniqueFd's reset.
+  if (::close(fd.release()) != 0) base::throw_errno(errno, "Cannot close " + tmp.string());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw_errno("Cannot rename " + tmp.string() + " to " + path.string());
+    base::throw_errno(errno, "Cannot rename " + tmp.string() + " to " + path.string());
   }
   auto dir = path.parent_path();
   if (dir.empty()) dir = ".";
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) throw_errno("Cannot open directory " + dir.string());
-  const int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) throw_errno("Cannot fsync directory " + dir.string());
+  const base::UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) base::throw_errno(errno, "Cannot open directory " + dir.string());
+  if (::fsync(dfd.get()) != 0) base::throw_errno(errno, "Cannot fsync directory " + dir.string());
 }
 
 void save_state(const std::filesystem::path& path, const State& state) {

@@ -3,56 +3,27 @@
 
 #include <unistd.h>
 
-#include <cmath>
 #include <cstdio>
+
+#include "base/format.hpp"
 
 namespace schelk::ui {
 
-std::string format_bytes(std::uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 5) {
-    value /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  if (unit == 0) {
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f %s", value, kUnits[unit]);
-  }
-  return buf;
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto s = static_cast<unsigned long long>(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%llu:%02llu", s / 60, s % 60);
-  }
-  return buf;
-}
-
 std::string format_progress(const std::string& label, std::uint64_t done, std::uint64_t total,
                             double elapsed_seconds) {
-  std::string line = label + ": " + format_bytes(done) + " / " + format_bytes(total);
+  std::string line = label + ": " + base::format_bytes(done) + " / " + base::format_bytes(total);
   char buf[64];
   const double percent =
       total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
   std::snprintf(buf, sizeof buf, " (%.1f%%)", percent);
   line += buf;
   if (elapsed_seconds > 0 && done > 0) {
+    line += "  " + base::format_rate_mb_s(done, elapsed_seconds);
     const double rate = static_cast<double>(done) / elapsed_seconds;  // bytes per second
-    std::snprintf(buf, sizeof buf, "  %.1f MB/s", rate / 1e6);
-    line += buf;
     if (done < total) {
-      line += "  ETA " + format_duration(static_cast<double>(total - done) / rate);
+      line += "  ETA " + base::format_clock(static_cast<double>(total - done) / rate);
     } else {
-      line += "  in " + format_duration(elapsed_seconds);
+      line += "  in " + base::format_clock(elapsed_seconds);
     }
   }
   return line;

@@ -8,11 +8,7 @@
 
 namespace schelk::ui {
 
-// "1.50 GiB", "512 B" (binary units).
-[[nodiscard]] std::string format_bytes(std::uint64_t bytes);
-// "0:07", "12:03", "1:02:03".
-[[nodiscard]] std::string format_duration(double seconds);
-// The text of one progress line (no carriage return):
+// The text of one progress line (no carriage return), numbers as base/format.hpp writes them:
 // "copy: 1.50 GiB / 4.00 GiB (37.5%)  812.3 MB/s  ETA 0:03".
 [[nodiscard]] std::string format_progress(const std::string& label, std::uint64_t done,
                                           std::uint64_t total, double elapsed_seconds);
@@ -30,8 +26,6 @@ class ProgressLine {
   void update(std::uint64_t done_bytes, std::uint64_t total_bytes);
   // Draws the final state and ends the line; later calls do nothing.
   void finish();
-
-  [[nodiscard]] bool enabled() const { return enabled_; }
 
  private:
   void draw();

@@ -4,14 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include "copier/completion.hpp"
-#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier::Extent;
 using copier::IoOp;
 using copier_test::FakeEngineFactory;
 using copier_test::FakeWorld;
-using copier_test::TempFile;
+using copier_test::StampedFile;
 
 namespace {
 
@@ -20,8 +20,8 @@ constexpr std::uint64_t kSize = 64 * 4096;
 // Real (tiny) files only give copy_extents devices to check sizes against; the data lives in
 // the fake world.
 struct Rig {
-  TempFile src_file{kSize, 1};
-  TempFile dst_file{kSize, 2};
+  StampedFile src_file{kSize, 1};
+  StampedFile dst_file{kSize, 2};
   copier::Device src = copier::open_device(src_file.path(), copier::Access::kRead, true);
   copier::Device dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
   FakeWorld world;

@@ -4,12 +4,12 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
 #include "copier/uring_engine.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier::Extent;
-using copier_test::TempFile;
+using copier_test::StampedFile;
 
 namespace {
 
@@ -54,7 +54,7 @@ void require_stamps(const std::vector<std::byte>& data, const std::vector<Extent
 TEST_CASE("real engines copy scattered extents block-exactly") {
   const auto kind = engine_under_test();
   if (skip_without_uring(kind)) return;
-  TempFile src_file(kSize, 1), dst_file(kSize, 2);
+  StampedFile src_file(kSize, 1), dst_file(kSize, 2);
   const auto src = copier::open_device(src_file.path(), copier::Access::kRead, true);
   const auto dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
   REQUIRE(src.direct_io);
@@ -78,7 +78,7 @@ TEST_CASE("real engines copy scattered extents block-exactly") {
 TEST_CASE("real engines copy a whole file with default settings") {
   const auto kind = engine_under_test();
   if (skip_without_uring(kind)) return;
-  TempFile src_file(kSize, 1), dst_file(kSize, 2);
+  StampedFile src_file(kSize, 1), dst_file(kSize, 2);
   const auto src = copier::open_device(src_file.path(), copier::Access::kRead, true);
   const auto dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
   copier::CopyOptions options;
@@ -99,7 +99,7 @@ TEST_CASE("real engines copy a whole file with default settings") {
 TEST_CASE("verify catches a single flipped byte anywhere") {
   const auto kind = engine_under_test();
   if (skip_without_uring(kind)) return;
-  TempFile a_file(kSize, 1), b_file(kSize, 1);
+  StampedFile a_file(kSize, 1), b_file(kSize, 1);
   const auto a = copier::open_device(a_file.path(), copier::Access::kRead, false);
   const auto b = copier::open_device(b_file.path(), copier::Access::kRead, false);
   copier::CopyOptions options;
@@ -132,7 +132,7 @@ TEST_CASE("verify catches a single flipped byte anywhere") {
 }
 
 TEST_CASE("copy refuses ranges beyond either end before writing anything") {
-  TempFile src_file(kSize, 1), dst_file(kSize / 2, 2);
+  StampedFile src_file(kSize, 1), dst_file(kSize / 2, 2);
   const auto src = copier::open_device(src_file.path(), copier::Access::kRead, true);
   const auto dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
   // The first extent is fine, the second lies past the destination's end.
@@ -150,7 +150,7 @@ TEST_CASE("copy refuses ranges beyond either end before writing anything") {
 }
 
 TEST_CASE("copy refuses a file onto itself, whatever the path") {
-  TempFile file(kSize, 1);
+  StampedFile file(kSize, 1);
   const auto src = copier::open_device(file.path(), copier::Access::kRead, true);
   const std::string other_path = "/proc/self/fd/" + std::to_string(src.fd());
   const auto dst = copier::open_device(other_path, copier::Access::kWrite, true);
@@ -160,7 +160,7 @@ TEST_CASE("copy refuses a file onto itself, whatever the path") {
 }
 
 TEST_CASE("a file whose size is not a multiple of 4096 is copied buffered, to the last byte") {
-  TempFile src_file(kSize - 100, 1), dst_file(kSize - 100, 2);
+  StampedFile src_file(kSize - 100, 1), dst_file(kSize - 100, 2);
   const auto src = copier::open_device(src_file.path(), copier::Access::kRead, true);
   const auto dst = copier::open_device(dst_file.path(), copier::Access::kWrite, true);
   REQUIRE_FALSE(src.direct_io);
@@ -184,7 +184,7 @@ TEST_CASE("io_uring engine: fixed files and fixed buffers move the right bytes")
     WARN("io_uring unavailable here: skipped");
     return;
   }
-  TempFile a_file(kSize, 1), b_file(kSize, 2);
+  StampedFile a_file(kSize, 1), b_file(kSize, 2);
   const auto a = copier::open_device(a_file.path(), copier::Access::kRead, false);
   const auto b = copier::open_device(b_file.path(), copier::Access::kWrite, false);
   void* mem = std::aligned_alloc(4096, 2 * 8192);

@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/copy.hpp"
+#include "tests/support/copier_test_support.hpp"
 
 using copier::Extent;
 using copier_test::LoopDevice;
-using copier_test::TempFile;
+using copier_test::StampedFile;
 
 namespace {
 

@@ -10,26 +10,25 @@
 
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
+#include "tests/support/temp_path.hpp"
 
 using namespace era_metadata;
 
 namespace {
 
-std::string temp_file(std::size_t bytes) {
-  char tmpl[] = "/tmp/schelk-source-XXXXXX";
-  const int fd = ::mkstemp(tmpl);
-  REQUIRE(fd >= 0);
-  std::vector<char> data(bytes);
+// `bytes` bytes, block i filled with the value i + 1.
+std::string block_numbered_bytes(std::size_t bytes) {
+  std::string data(bytes, '\0');
   for (std::size_t i = 0; i < bytes; ++i) data[i] = static_cast<char>(i / kBlockSize + 1);
-  REQUIRE(::write(fd, data.data(), bytes) == static_cast<ssize_t>(bytes));
-  ::close(fd);
-  return tmpl;
+  return data;
 }
 
 }  // namespace
 
 TEST_CASE("file source: size in whole blocks, reads by block, refuses ranges past the end") {
-  const std::string path = temp_file(3 * kBlockSize + 100);  // partial tail is not a block
+  const schelk::test::TempFile file("source");
+  file.write(block_numbered_bytes(3 * kBlockSize + 100));  // partial tail is not a block
+  const std::string& path = file.path();
   auto src = FileMetadataSource::open(path, OpenMode::kExclusive);
   CHECK(src.nr_blocks() == 3);
   CHECK_FALSE(src.is_block_device());

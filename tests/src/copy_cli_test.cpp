@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/format.hpp"
 #include "src/copy/block_list.hpp"
 #include "src/ui/progress.hpp"
 
@@ -122,14 +123,14 @@ TEST_CASE("block list: every captured era_invalidate output parses") {
 }
 
 TEST_CASE("progress line formatting") {
-  using schelk::ui::format_bytes;
-  using schelk::ui::format_duration;
+  using base::format_bytes;
+  using base::format_clock;
   REQUIRE(format_bytes(512) == "512 B");
   REQUIRE(format_bytes(1536) == "1.50 KiB");
   REQUIRE(format_bytes(4ull << 30) == "4.00 GiB");
-  REQUIRE(format_duration(7.4) == "0:07");
-  REQUIRE(format_duration(723) == "12:03");
-  REQUIRE(format_duration(3723) == "1:02:03");
+  REQUIRE(format_clock(7.4) == "0:07");
+  REQUIRE(format_clock(723) == "12:03");
+  REQUIRE(format_clock(3723) == "1:02:03");
   REQUIRE(schelk::ui::format_progress("copy", 1ull << 30, 4ull << 30, 2.0) ==
           "copy: 1.00 GiB / 4.00 GiB (25.0%)  536.9 MB/s  ETA 0:06");
   REQUIRE(schelk::ui::format_progress("copy", 4ull << 30, 4ull << 30, 8.0) ==

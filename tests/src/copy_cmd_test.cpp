@@ -10,10 +10,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/copier_test_support.hpp"
 #include "copier/device.hpp"
+#include "tests/support/copier_test_support.hpp"
 
-using copier_test::TempFile;
+using copier_test::StampedFile;
 
 namespace {
 
@@ -50,7 +50,7 @@ bool block_has(const std::vector<std::byte>& data, std::uint32_t gen, std::uint6
 }  // namespace
 
 TEST_CASE("schelk copy: whole file, JSON summary is the only stdout") {
-  TempFile src(kSize, 1), dst(kSize, 2);
+  StampedFile src(kSize, 1), dst(kSize, 2);
   const Run r = run("copy --from " + src.path() + " --to " + dst.path() + " --verify --json");
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(r.out);  // throws if anything else is there
@@ -66,7 +66,7 @@ TEST_CASE("schelk copy: whole file, JSON summary is the only stdout") {
 }
 
 TEST_CASE("schelk copy: era_invalidate XML from stdin, in --block-size units") {
-  TempFile src(kSize, 1), dst(kSize, 2);
+  StampedFile src(kSize, 1), dst(kSize, 2);
   // Blocks of 8 KiB: [2, 5) = 4 KiB blocks 4..9, block 100 = 4 KiB blocks 200, 201.
   const std::string xml = write_text(
       dst.path() + ".xml",
@@ -85,7 +85,7 @@ TEST_CASE("schelk copy: era_invalidate XML from stdin, in --block-size units") {
 }
 
 TEST_CASE("schelk verify: lists differing ranges as blocks, exit 3, equal gives 0") {
-  TempFile a(kSize, 1), b(kSize, 1);
+  StampedFile a(kSize, 1), b(kSize, 1);
   REQUIRE(run("verify --a " + a.path() + " --b " + b.path()).status == 0);
   const char flipped = 0x55;
   b.write_at(77 * 4096 + 123, &flipped, 1);
@@ -106,7 +106,7 @@ TEST_CASE("schelk verify: lists differing ranges as blocks, exit 3, equal gives 
 }
 
 TEST_CASE("schelk copy: refusals leave the destination untouched") {
-  TempFile src(kSize, 1), dst(kSize / 2, 2);
+  StampedFile src(kSize, 1), dst(kSize / 2, 2);
   const auto before = dst.read_all();
   // Whole source does not fit.
   REQUIRE(run("copy --from " + src.path() + " --to " + dst.path()).status == 1);
@@ -149,4 +149,27 @@ TEST_CASE("schelk copy: a block-device destination needs -y when there is no ter
     REQUIRE(run(args + " -y < /dev/null").status == 1);
   }
   REQUIRE(run(args + " -y < /dev/null").status == 0);
+}
+
+TEST_CASE("schelk copy: one block device as both source and destination is 'the same device'") {
+  copier_test::LoopDevice dev(kSize, 1);
+  if (dev.path().empty()) {
+    WARN("needs root and loop devices: skipped");
+    return;
+  }
+  // stderr is the point here: it used to say "is in use (mounted, claimed by device-mapper...)".
+  const std::string command = std::string(SCHELK_BINARY) + " copy -y --from " + dev.path() +
+                              " --to " + dev.path() + " </dev/null 2>&1 >/dev/null";
+  std::string err;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) err.append(buf.data(), n);
+  const int raw = ::pclose(pipe);
+  REQUIRE(WIFEXITED(raw));
+  CHECK(WEXITSTATUS(raw) == 1);
+  CHECK(err.find(dev.path() + " and " + dev.path() + " are the same device; nothing copied") !=
+        std::string::npos);
+  CHECK(err.find("in use") == std::string::npos);
 }

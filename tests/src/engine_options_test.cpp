@@ -1,11 +1,12 @@
 // The options copy and verify share: parsing fills EngineArgs, --help and usage errors stop with
 // their exit statuses, and the args become the copier's options.
+#include "src/copy/engine_options.hpp"
+
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "src/copy/cli_support.hpp"
-#include "src/copy/engine_options.hpp"
 
 using namespace schelk;
 namespace po = boost::program_options;
@@ -82,4 +83,16 @@ TEST_CASE("engine options: copier options from the args") {
   CHECK(copier_options(a).engine == copier::EngineKind::kAuto);
   a.engine = "nope";
   CHECK_THROWS_WITH(copier_options(a), "unknown engine 'nope' (auto, io_uring or sync)");
+}
+
+TEST_CASE("engine options: --threads and --block-size have upper bounds (negative numbers wrap)") {
+  EngineArgs a;
+  CHECK(!parse({"--threads", "256"}, a));
+  CHECK(parse({"--threads", "257"}, a) == kExitUsage);
+  CHECK(parse({"--threads", "-1"}, a) == kExitUsage);  // 4294967295 in an unsigned
+  CHECK_THROWS_WITH(check_threads(4294967295u), "--threads must be at most 256, not 4294967295");
+  CHECK(!parse({"--block-size", "1073741824"}, a));
+  CHECK(parse({"--block-size", "-512"}, a) == kExitUsage);  // 2^64 - 512, a multiple of 512
+  CHECK_THROWS_WITH(check_block_size(18446744073709551104ull),
+                    "--block-size must be at most 1073741824 (1 GiB), not 18446744073709551104");
 }

@@ -58,3 +58,20 @@ TEST_CASE("truncated or inconsistent journals are refused") {
   CHECK_THROWS_AS(journal_from_text(replace("ranges 3", "ranges 4")), StateError);
   CHECK_THROWS_AS(journal_from_text(replace("era 1", "era x1")), StateError);
 }
+
+TEST_CASE("a number beyond 2^64-1 is a corrupted journal, named as such (D12b)") {
+  std::string text = journal_to_text(sample());
+  text.replace(text.find("granularity 4096"), 16, "granularity 99999999999999999999");
+  REQUIRE_THROWS_MATCHES(
+      journal_from_text(text), StateError,
+      Catch::Message("Recovery journal is corrupted: bad number '99999999999999999999' on line 4"));
+  std::string max = journal_to_text(sample());
+  max.replace(max.find("era 1"), 5, "era 18446744073709551615");
+  REQUIRE(journal_from_text(max).era == 18446744073709551615ull);
+}
+
+TEST_CASE("the journal text is pinned byte for byte") {
+  REQUIRE(journal_to_text(sample()) ==
+          "schelk-written-set 1\noperation recover\ndm_era_name bench_era\ngranularity 4096\n"
+          "nr_blocks 8192\nera 1\nranges 3\n0 1\n5 9\n8000 8192\nend\n");
+}

@@ -1,4 +1,4 @@
-// Test helpers for the copier: temporary files filled with per-block stamps (so every destination
+// Test helpers for the copier: files filled with per-block stamps (so every destination
 // block can be traced to the block it came from), and a scriptable in-memory fake I/O engine that
 // logs every submission and completion.
 #pragma once
@@ -15,11 +15,15 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "base/posix_io.hpp"
+#include "base/unique_fd.hpp"
 #include "copier/io_engine.hpp"
+#include "tests/support/temp_path.hpp"
 
 namespace copier_test {
 
@@ -39,52 +43,46 @@ inline bool has_stamp(const std::byte* block, std::uint32_t generation, std::uin
   return std::memcmp(block, expected, kStampBlock) == 0;
 }
 
-// A file under $TMPDIR (default /var/tmp: a disk filesystem, so O_DIRECT works), removed on exit.
-class TempFile {
+// A file of stamped blocks in its own temporary directory (schelk::test::TempDir: $TMPDIR, else
+// /tmp; it must be a disk filesystem for the O_DIRECT paths to be tested), removed on exit.
+class StampedFile {
  public:
   // `size` bytes, every 4 KiB block stamped with `generation`.
-  TempFile(std::uint64_t size, std::uint32_t generation) {
-    const char* dir = std::getenv("TMPDIR");
-    std::string templ = std::string(dir ? dir : "/var/tmp") + "/schelk-copier-XXXXXX";
-    const int fd = ::mkstemp(templ.data());
-    if (fd < 0) throw std::runtime_error("mkstemp failed");
-    path_ = templ;
+  StampedFile(std::uint64_t size, std::uint32_t generation) : path_((dir_ / "stamped").string()) {
+    const base::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) throw std::runtime_error("cannot create " + path_);
     std::vector<std::byte> block(kStampBlock);
     for (std::uint64_t b = 0; b * kStampBlock < size; ++b) {
       stamp_block(block.data(), generation, b);
       const auto n = std::min(kStampBlock, size - b * kStampBlock);
-      if (::pwrite(fd, block.data(), n, static_cast<off_t>(b * kStampBlock)) !=
-          static_cast<ssize_t>(n)) {
-        ::close(fd);
-        throw std::runtime_error("pwrite failed");
-      }
+      base::pwrite_full(fd.get(), std::span(block.data(), n), b * kStampBlock, "stamp " + path_);
     }
-    ::close(fd);
   }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() { ::unlink(path_.c_str()); }
+  StampedFile(const StampedFile&) = delete;
+  StampedFile& operator=(const StampedFile&) = delete;
 
   [[nodiscard]] const std::string& path() const { return path_; }
 
   [[nodiscard]] std::vector<std::byte> read_all() const {
     std::vector<std::byte> data(std::filesystem::file_size(path_));
-    const int fd = ::open(path_.c_str(), O_RDONLY);
-    const ssize_t n = ::pread(fd, data.data(), data.size(), 0);
-    ::close(fd);
-    if (n != static_cast<ssize_t>(data.size())) throw std::runtime_error("short read");
+    const base::UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw std::runtime_error("cannot open " + path_);
+    if (base::pread_full(fd.get(), data, 0, "read " + path_) != data.size()) {
+      throw std::runtime_error("short read of " + path_);
+    }
     return data;
   }
 
   void write_at(std::uint64_t offset, const void* data, std::size_t n) const {
-    const int fd = ::open(path_.c_str(), O_WRONLY);
-    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    ::fsync(fd);
-    ::close(fd);
-    if (w != static_cast<ssize_t>(n)) throw std::runtime_error("short write");
+    const base::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw std::runtime_error("cannot open " + path_);
+    base::pwrite_full(fd.get(), std::span(static_cast<const std::byte*>(data), n), offset,
+                      "write " + path_);
+    ::fsync(fd.get());
   }
 
  private:
+  schelk::test::TempDir dir_;
   std::string path_;
 };
 
@@ -113,10 +111,10 @@ class LoopDevice {
   LoopDevice(const LoopDevice&) = delete;
   LoopDevice& operator=(const LoopDevice&) = delete;
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] const TempFile& file() const { return file_; }
+  [[nodiscard]] const StampedFile& file() const { return file_; }
 
  private:
-  TempFile file_;
+  StampedFile file_;
   std::string path_;
 };
 
@@ -193,6 +191,8 @@ class FakeEngineFactory final : public copier::EngineFactory {
  public:
   explicit FakeEngineFactory(FakeWorld& world) : world_(world) {}
   [[nodiscard]] std::string_view name() const override { return "fake"; }
+  // Queued like io_uring: the copier plans depth, not threads, for it.
+  [[nodiscard]] copier::EngineKind kind() const override { return copier::EngineKind::kUring; }
   [[nodiscard]] std::unique_ptr<copier::IoEngine> create(const copier::EngineSetup&) override {
     return std::make_unique<FakeEngine>(world_);
   }
