@@ -10,8 +10,12 @@
 #include <cstdio>
 #include <ostream>
 #include <sstream>
-#include <system_error>
+#include <string>
 #include <thread>
+
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
+#include "base/strings.hpp"
 
 namespace schelk {
 
@@ -20,6 +24,31 @@ std::filesystem::path lock_path_for(const std::filesystem::path& state_path) {
   if (dir.empty()) dir = ".";
   return dir / "schelk.lock";
 }
+
+namespace {
+
+// The holder's pid in the lock file, for the message of a refused command. Best effort: the
+// lock is the flock, never the file's contents.
+void record_holder(int fd) {
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0) return;
+  try {
+    base::pwrite_full(fd, std::as_bytes(std::span(pid.data(), pid.size())), 0, "lock file");
+  } catch (const std::system_error&) {
+  }
+}
+
+std::string holder_hint(const std::filesystem::path& path) {
+  const auto text = base::read_text_file(path, 64);
+  const std::string pid(text ? base::trim(*text) : std::string_view{});
+  std::string hint = "; ";
+  if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos) {
+    hint += "held by pid " + pid + "; ";
+  }
+  return hint + "wait for it, or pass --lock-timeout SECONDS to wait";
+}
+
+}  // namespace
 
 StateLock StateLock::acquire(const std::filesystem::path& state_path) {
   std::ostringstream unused;  // never written: without a timeout nothing waits
@@ -30,27 +59,27 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
                              std::ostream& progress) {
   auto path = lock_path_for(state_path);
   std::filesystem::create_directories(path.parent_path());
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            "Cannot open lock file " + path.string());
-  }
+  base::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) base::throw_errno(errno, "Cannot open lock file " + path.string());
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   bool announced = false;
   for (;;) {
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return StateLock(fd, path);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      record_holder(fd.get());
+      return StateLock(std::move(fd), path);
+    }
     const int err = errno;
     if (err == EINTR) continue;
     if (err != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
-      ::close(fd);
       if (err == EWOULDBLOCK) {
         throw LockBusyError(
             "Another schelk process is already running (flock on " + path.string() +
             "): EAGAIN: Try again" +
-            (timeout_seconds > 0 ? " (waited " + std::to_string(timeout_seconds) + " s)" : ""));
+            (timeout_seconds > 0 ? " (waited " + std::to_string(timeout_seconds) + " s)" : "") +
+            holder_hint(path));
       }
-      throw std::system_error(err, std::generic_category(), "Cannot lock " + path.string());
+      base::throw_errno(err, "Cannot lock " + path.string());
     }
     if (!announced) {
       char note[64];
@@ -63,22 +92,5 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
   }
 }
 
-StateLock::StateLock(StateLock&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
-  other.fd_ = -1;
-}
-
-StateLock& StateLock::operator=(StateLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    path_ = std::move(other.path_);
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-StateLock::~StateLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
-}
 
 }  // namespace schelk

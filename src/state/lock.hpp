@@ -1,10 +1,13 @@
 // The schelk lock: an exclusive flock on <dir of state file>/schelk.lock held for a whole
-// mutating command. Non-blocking by default (as schelk); --lock-timeout waits for it.
+// mutating command. Non-blocking by default (as schelk); --lock-timeout waits for it. The holder
+// writes its pid into the file, so a refused command can name it.
 #pragma once
 
 #include <filesystem>
 #include <iosfwd>
 #include <stdexcept>
+
+#include "base/unique_fd.hpp"
 
 namespace schelk {
 
@@ -23,17 +26,13 @@ class StateLock {
   static StateLock acquire(const std::filesystem::path& state_path, double timeout_seconds,
                            std::ostream& progress);
 
-  StateLock(StateLock&& other) noexcept;
-  StateLock& operator=(StateLock&& other) noexcept;
-  StateLock(const StateLock&) = delete;
-  StateLock& operator=(const StateLock&) = delete;
-  ~StateLock();
-
+  // Moves; closing the fd (destruction) releases the flock.
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  StateLock(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
-  int fd_ = -1;
+  StateLock(base::UniqueFd fd, std::filesystem::path path)
+      : fd_(std::move(fd)), path_(std::move(path)) {}
+  base::UniqueFd fd_;
   std::filesystem::path path_;
 };
 

@@ -26,6 +26,9 @@ TEST_CASE("the lock is exclusive / non-blocking by default / released on destruc
       const std::string msg = e.what();
       CHECK(msg.find("Another schelk process is already running (flock on " +
                      (dir / "schelk.lock").string() + "): EAGAIN") != std::string::npos);
+      // The holder (this process) is named, with the way to wait.
+      CHECK(msg.find("held by pid " + std::to_string(::getpid()) +
+                     "; wait for it, or pass --lock-timeout SECONDS") != std::string::npos);
     }
   }
   CHECK_NOTHROW(StateLock::acquire(state));
