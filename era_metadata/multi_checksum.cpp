@@ -14,7 +14,7 @@ namespace {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) void raw_crc3(const std::byte* a, const std::byte* b,
-                                                 const std::byte* c, std::uint32_t out[3]) {
+                                                const std::byte* c, std::uint32_t out[3]) {
   std::uint64_t ca = 0xFFFFFFFFu, cb = 0xFFFFFFFFu, cc = 0xFFFFFFFFu;
   // Bytes 4..7 first (4 bytes), then 511 u64 words from offset 8.
   ca = _mm_crc32_u32(static_cast<std::uint32_t>(ca), load_le32(a + 4));
@@ -28,11 +28,6 @@ __attribute__((target("sse4.2"))) void raw_crc3(const std::byte* a, const std::b
   out[0] = static_cast<std::uint32_t>(ca);
   out[1] = static_cast<std::uint32_t>(cb);
   out[2] = static_cast<std::uint32_t>(cc);
-}
-
-bool have_sse42() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
-  return has;
 }
 #endif
 
@@ -54,7 +49,7 @@ void verify_blocks(const std::byte* blocks, std::size_t count, BlockKind kind, b
   }
 #endif
   for (; i < count; ++i) {
-    ok[i] = verify_block(std::span<const std::byte>(blocks + i * kBlockSize, kBlockSize), kind);
+    ok[i] = verify_block(BlockSpan(blocks + i * kBlockSize, kBlockSize), kind);
   }
 }
 

@@ -1,4 +1,4 @@
-// The era_invalidate computation (dm-era-format.md section 7.2): the set of data blocks written
+// The era_invalidate computation (doc/dm-era-format.md section 7.2): the set of data blocks written
 // in era N or later, read straight from the metadata into a bitmap. This is the hot path of
 // `schelk recover`: every array block is read once, in large sorted reads, on a thread pool.
 #pragma once
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "era_metadata/block_bitmap.hpp"
+#include "era_metadata/damage.hpp"
 #include "era_metadata/metadata_source.hpp"
 
 namespace era_metadata {
@@ -36,7 +37,7 @@ struct WrittenSet {
   std::uint32_t current_era = 0;
   std::uint64_t superblock_location = 0;
   BlockBitmap blocks;                 // nr_blocks bits; bit b set = data block b written
-  std::vector<std::string> warnings;  // non-fatal findings (odd flags, underfull nodes)
+  Findings findings;                  // warnings only (odd flags, underfull nodes)
   bool era_array_values_read = true;  // false when trust_kernel_order skipped them
 };
 
