@@ -49,7 +49,7 @@ enum class OpenMode {
 };
 
 // A regular file or a block device, read with pread. Block devices are opened with O_DIRECT:
-// buffered reads of a live metadata device return stale pages (kernel-observations.md).
+// buffered reads of a live metadata device return stale pages (doc/kernel-behaviour.md).
 // The size is measured once, at open. A read that then ends early (the file shrank meanwhile)
 // throws MetadataError (kShortRead), like a pointer past the end: the block is not there, and
 // era_dump --repair may skip it. A failing read throws std::system_error with its errno.

@@ -42,7 +42,7 @@ void verify_blocks(const std::byte* blocks, std::size_t count, BlockKind kind, b
       const std::byte* a = blocks + i * kBlockSize;
       std::uint32_t crc[3];
       raw_crc3(a, a + kBlockSize, a + 2 * kBlockSize, crc);
-      for (int k = 0; k < 3; ++k) {
+      for (std::size_t k = 0; k < 3; ++k) {
         ok[i + k] = load_le32(a + k * kBlockSize) == (crc[k] ^ x);
       }
     }

@@ -23,7 +23,7 @@ struct WrittenSinceOptions {
   bool include_current_writeset = false;
   // Skip reading the era array's values when the lowest archived era is <= since_era, as
   // thin-provisioning-tools 1.x always does. Right for metadata only the kernel wrote: its
-  // digestion keeps every era-array value <= the lowest archived era (dm-era-format.md 5.5), so
+  // digestion keeps every era-array value <= the lowest archived era (doc/dm-era-format.md 5.5), so
   // the writesets already hold every block the era array could add. Wrong for metadata edited
   // by hand (era_restore of edited XML), hence off by default. The era array's btree is still
   // walked and checked; an empty writeset tree always reads the era array.
