@@ -8,10 +8,13 @@
 #include <string>
 
 #include "era_metadata/check.hpp"
+#include "era_metadata/endian.hpp"
 #include "era_metadata/errors.hpp"
+#include "era_metadata/format.hpp"
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
 #include "fixture_util.hpp"
+#include "tests/support/metadata_builder.hpp"
 
 namespace em = era_metadata;
 using em::DamageKind;
@@ -193,4 +196,93 @@ TEST_CASE("to_string, with_prefix and Findings") {
   CHECK(std::string(copy.what()) == em::to_string(d));
   CHECK(copy.damage().kind == DamageKind::kNrEntries);
   CHECK(&copy.damage() == &e.damage());
+}
+
+namespace {
+
+// f1 with the u32 at `offset` of `block` replaced (checksum restamped), as the field changes
+// below were recorded before damage was typed.
+em::MemoryMetadataSource f1_with(std::uint64_t block, std::size_t offset, std::uint32_t value) {
+  auto image = era_test::load_gz("era/f1.bin.gz");
+  era_test::MetadataBuilder::patch(image, block, offset, value, 4);
+  return em::MemoryMetadataSource(std::move(image));
+}
+
+std::uint32_t f1_u32(std::uint64_t block, std::size_t offset) {
+  const auto image = era_test::load_gz("era/f1.bin.gz");
+  return em::load_le32(image.data() + block * em::kBlockSize + offset);
+}
+
+const em::Damage* find(const std::vector<em::Damage>& v, DamageKind kind, const std::string& text) {
+  for (const auto& d : v) {
+    if (d.kind == kind && em::to_string(d) == text) return &d;
+  }
+  return nullptr;
+}
+
+em::Damage thrown_by_reader(const em::MetadataSource& src) {
+  try {
+    (void)em::read_written_since(src, {});
+  } catch (const em::MetadataError& e) {
+    return e.damage();
+  }
+  FAIL("no MetadataError");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("kinds no corrupt fixture shows: one field of f1 changed") {
+  SECTION("space-map counts that disagree are warnings") {
+    const auto src = f1_with(3, 16, f1_u32(3, 16) ^ 0x80000000u);
+    const em::Findings f = em::check_metadata(src, {});
+    CHECK(find(f.warnings(), DamageKind::kSpaceMapCount,
+               "space-map index entry 0: nr_free 1013, but bitmap block 3 has 1012 free"));
+    CHECK(find(f.warnings(), DamageKind::kSpaceMapCount,
+               "space map: nr_allocated 11, but 12 blocks have a non-zero count"));
+  }
+  SECTION("a bitmap count of 3 without a ref-count entry is an error") {
+    const em::Findings f = em::check_metadata(f1_with(3, 16, f1_u32(3, 16) + 1), {});
+    CHECK(find(f.errors(), DamageKind::kRefCount,
+               "space map: block 0 has bitmap count 3 but no entry in the ref-count tree"));
+  }
+  SECTION("a ref-count entry for a block whose bitmap count is not 3 is a warning") {
+    const em::Findings f = em::check_metadata(f1_with(2, 16, f1_u32(2, 16) + 1), {});
+    CHECK(find(f.warnings(), DamageKind::kRefCount,
+               "space-map ref-count tree: entry for block 0 whose bitmap count is not 3"));
+  }
+  SECTION("a space map too large for one index block") {
+    const em::Findings f = em::check_metadata(f1_with(0, 44, 0xFFFFFFFFu), {});
+    CHECK(find(f.errors(), DamageKind::kSpaceMapSize,
+               "space map: nr_blocks 4294967295 > 4161600 (255 bitmap blocks)"));
+  }
+  SECTION("max_entries not a multiple of 3 is a warning") {
+    const em::Findings f = em::check_metadata(f1_with(4, 20, f1_u32(4, 20) + 1), {});
+    const em::Damage* d =
+        find(f.warnings(), DamageKind::kMaxEntries,
+             "writeset tree node at block 4: max_entries 202 is not a multiple of 3");
+    REQUIRE(d);
+    CHECK(d->block == 4u);
+  }
+  SECTION("superblock nr_blocks >= 2^31") {
+    const em::Damage d = thrown_by_reader(f1_with(0, 180, 0xFFFFFFFFu));
+    CHECK(d.kind == DamageKind::kNrBlocks);
+    CHECK(em::to_string(d) == "superblock: nr_blocks 4294967295 >= 2^31");
+  }
+  SECTION("an array btree with too few blocks") {
+    const em::Damage d = thrown_by_reader(f1_with(5, 16, 0));
+    CHECK(d.kind == DamageKind::kArrayLength);
+    CHECK(em::to_string(d) == "era array btree: 0 array blocks, but 16 entries need 1");
+  }
+  SECTION("an array block pointer to the superblock, a block in two roles") {
+    const auto src = f1_with(5, 20, f1_u32(5, 20) + 1);
+    const em::Damage d = thrown_by_reader(src);
+    CHECK(d.kind == DamageKind::kPointerToSuperblock);
+    CHECK(em::to_string(d) == "era array btree: array block #0 at block 0 is the superblock");
+    const em::Findings f = em::check_metadata(src, {});
+    const em::Damage* role = find(f.errors(), DamageKind::kRoleConflict,
+                                  "block 0 is used as the superblock and as an era array block");
+    REQUIRE(role);
+    CHECK(role->block == 0u);
+  }
 }
