@@ -3,9 +3,7 @@
 // and the reference counts found by walking are compared with the metadata space map.
 #pragma once
 
-#include <string>
-#include <vector>
-
+#include "era_metadata/damage.hpp"
 #include "era_metadata/metadata_source.hpp"
 
 namespace era_metadata {
@@ -15,13 +13,9 @@ struct CheckOptions {
   unsigned threads = 0;
 };
 
-struct CheckReport {
-  std::vector<std::string> errors;    // damage: the metadata must not be trusted
-  std::vector<std::string> warnings;  // oddities the kernel tolerates (underfull nodes, leaks)
-  [[nodiscard]] bool ok() const { return errors.empty(); }
-};
-
-// Never throws MetadataError: every finding lands in the report (I/O errors still throw).
-[[nodiscard]] CheckReport check_metadata(const MetadataSource& source, const CheckOptions& options);
+// Errors: damage, the metadata must not be trusted. Warnings: oddities the kernel tolerates
+// (underfull nodes, leaks). Never throws MetadataError: every finding lands in the result; I/O
+// errors still throw std::system_error.
+[[nodiscard]] Findings check_metadata(const MetadataSource& source, const CheckOptions& options);
 
 }  // namespace era_metadata

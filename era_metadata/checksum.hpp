@@ -7,7 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+
+#include "era_metadata/damage.hpp"
+#include "era_metadata/format.hpp"
 
 namespace era_metadata {
 
@@ -27,16 +31,32 @@ enum class BlockKind : std::uint8_t {
 [[nodiscard]] std::uint32_t crc32c_update(std::uint32_t crc, const std::byte* data,
                                           std::size_t len) noexcept;
 
-// The checksum a block of the given kind must carry in bytes 0..3.
-[[nodiscard]] std::uint32_t block_checksum(std::span<const std::byte> block, BlockKind kind) noexcept;
+// Whether this CPU has the SSE4.2 crc32 instruction (always false off x86-64).
+[[nodiscard]] bool have_sse42() noexcept;
 
-[[nodiscard]] bool verify_block(std::span<const std::byte> block, BlockKind kind) noexcept;
+using BlockSpan = std::span<const std::byte, kBlockSize>;
+
+// The checksum a block of the given kind must carry in bytes 0..3.
+[[nodiscard]] std::uint32_t block_checksum(BlockSpan block, BlockKind kind) noexcept;
+
+[[nodiscard]] bool verify_block(BlockSpan block, BlockKind kind) noexcept;
 
 // Writes the checksum for `kind` into bytes 0..3.
-void stamp_block(std::span<std::byte> block, BlockKind kind) noexcept;
+void stamp_block(std::span<std::byte, kBlockSize> block, BlockKind kind) noexcept;
 
 // Which kind's checksum the block carries, if any; used to say "this is an array block, not a
 // btree node" in error messages.
-[[nodiscard]] std::optional<BlockKind> identify_block(std::span<const std::byte> block) noexcept;
+[[nodiscard]] std::optional<BlockKind> identify_block(BlockSpan block) noexcept;
+
+// How a bad checksum is worded: the superblock names the block, btree nodes and array blocks
+// say what the block is not ("not a btree node: ..."), space-map blocks do neither.
+enum class ChecksumWording : std::uint8_t { kPlain, kInBlock, kNotExpected };
+
+// Damage for a block at `location` whose checksum is not that of `expected` (nullopt when it
+// is): kWrongBlockKind when it carries another kind's checksum, which the detail names, else
+// kChecksum. Allocation failure for the message terminates.
+[[nodiscard]] std::optional<Damage> checksum_damage(BlockSpan block, BlockKind expected,
+                                                    std::uint64_t location, std::string where,
+                                                    ChecksumWording wording) noexcept;
 
 }  // namespace era_metadata

@@ -5,10 +5,10 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "era_metadata/block_bitmap.hpp"
+#include "era_metadata/damage.hpp"
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/superblock.hpp"
 
@@ -24,8 +24,8 @@ struct EraContent {
   Superblock superblock;
   std::vector<WritesetBits> writesets;  // ascending era
   std::optional<WritesetBits> current_writeset;
-  std::vector<std::uint32_t> era_array;      // nr_blocks entries (0 where unreadable in repair)
-  std::vector<std::string> warnings;
+  std::vector<std::uint32_t> era_array;  // nr_blocks entries (0 where unreadable in repair)
+  Findings findings;  // warnings only; in repair mode the damage skipped, as warnings
 };
 
 struct EraContentOptions {
@@ -36,7 +36,8 @@ struct EraContentOptions {
 };
 
 // Throws MetadataError on damage (unless repair, where only superblock damage is fatal).
-[[nodiscard]] EraContent read_era_content(const MetadataSource& source, const EraContentOptions& options);
+[[nodiscard]] EraContent read_era_content(const MetadataSource& source,
+                                          const EraContentOptions& options);
 
 // Era of each data block as era_dump --logical prints it: the latest of era_array[b] and every
 // writeset era (current included if read) with bit b set. 0.9 took the lowest writeset era.

@@ -1,5 +1,5 @@
 // On-disk constants of dm-era metadata (persistent-data library layout, dm-era target 1.0.0).
-// Provenance: ../shared/reference/dm-era-format.md sections 0-4, verified on real images.
+// Provenance: doc/dm-era-format.md sections 0-4, verified on real images.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +48,10 @@ inline constexpr std::size_t kIndexEntriesOffset = 16;
 inline constexpr std::size_t kIndexEntrySize = 16;
 inline constexpr std::size_t kMaxIndexEntries = 255;
 inline constexpr std::size_t kBitmapHeaderSize = 16;
-inline constexpr std::size_t kEntriesPerBitmapBlock = (kBlockSize - kBitmapHeaderSize) * 4;  // 16320
+inline constexpr std::size_t kEntriesPerBitmapBlock =
+    (kBlockSize - kBitmapHeaderSize) * 4;  // 16320
+// The most metadata blocks one index block's bitmaps can count.
+inline constexpr std::uint64_t kMaxSpaceMapBlocks = kMaxIndexEntries * kEntriesPerBitmapBlock;
 
 // Btree node header
 namespace node {
@@ -82,8 +85,10 @@ inline constexpr std::uint32_t kArrayBtreeValueSize = 8;
 constexpr std::uint32_t array_block_capacity(std::uint32_t value_size) {
   return static_cast<std::uint32_t>((kBlockSize - ablock::kHeaderSize) / value_size);
 }
-inline constexpr std::uint32_t kEraEntriesPerBlock = array_block_capacity(kEraArrayValueSize);  // 1018
-inline constexpr std::uint32_t kBitsetWordsPerBlock = array_block_capacity(kBitsetValueSize);   // 509
+inline constexpr std::uint32_t kEraEntriesPerBlock =
+    array_block_capacity(kEraArrayValueSize);  // 1018
+inline constexpr std::uint32_t kBitsetWordsPerBlock =
+    array_block_capacity(kBitsetValueSize);  // 509
 
 // Btree max_entries: floor((4096 - 32) / (8 + value_size)) rounded down to a multiple of 3.
 constexpr std::uint32_t btree_max_entries(std::uint32_t value_size) {

@@ -6,35 +6,39 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <string>
 #include <system_error>
 
+#include "base/errno.hpp"
+#include "base/posix_io.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
 
 namespace era_metadata {
 
-void check_block_range(std::uint64_t first, std::uint64_t count, std::uint64_t nr_blocks) {
-  if (first >= nr_blocks || count > nr_blocks - first) {
-    throw MetadataError("block " + std::to_string(first) +
-                        (count > 1 ? " (+" + std::to_string(count - 1) + ")" : std::string()) +
-                        " is out of range: the metadata has " + std::to_string(nr_blocks) +
-                        " blocks");
+void check_block_range(std::uint64_t first, std::uint64_t count, std::uint64_t size_in_blocks) {
+  if (first >= size_in_blocks || count > size_in_blocks - first) {
+    throw MetadataError(make_error(
+        DamageKind::kPointerPastEnd, first, "",
+        "block " + std::to_string(first) +
+            (count > 1 ? " (+" + std::to_string(count - 1) + ")" : std::string()) +
+            " is out of range: the metadata has " + std::to_string(size_in_blocks) + " blocks"));
   }
 }
 
-std::uint64_t MemoryMetadataSource::nr_blocks() const { return bytes_.size() / kBlockSize; }
+std::uint64_t MemoryMetadataSource::size_in_blocks() const { return bytes_.size() / kBlockSize; }
 
 void MemoryMetadataSource::read_blocks(std::uint64_t first, std::uint64_t count,
                                        std::byte* out) const {
-  check_block_range(first, count, nr_blocks());
+  check_block_range(first, count, size_in_blocks());
   std::memcpy(out, bytes_.data() + first * kBlockSize, count * kBlockSize);
 }
 
 FileMetadataSource FileMetadataSource::open(const std::string& path, OpenMode mode) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw std::system_error(errno, std::generic_category(), "cannot stat " + path);
+    base::throw_errno(errno, "cannot stat " + path);
   }
   const bool block_device = S_ISBLK(st.st_mode);
   int flags = O_RDONLY | O_CLOEXEC;
@@ -42,48 +46,31 @@ FileMetadataSource FileMetadataSource::open(const std::string& path, OpenMode mo
     flags |= O_DIRECT;
     if (mode == OpenMode::kExclusive) flags |= O_EXCL;
   }
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
-  const off_t end = ::lseek(fd, 0, SEEK_END);
-  if (end < 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), "cannot size " + path);
-  }
-  return FileMetadataSource(path, fd, static_cast<std::uint64_t>(end), block_device);
-}
-
-FileMetadataSource::FileMetadataSource(FileMetadataSource&& other) noexcept
-    : path_(std::move(other.path_)),
-      fd_(other.fd_),
-      size_bytes_(other.size_bytes_),
-      block_device_(other.block_device_) {
-  other.fd_ = -1;
-}
-
-FileMetadataSource::~FileMetadataSource() {
-  if (fd_ >= 0) ::close(fd_);
+  base::UniqueFd fd(::open(path.c_str(), flags));
+  if (!fd) base::throw_errno(errno, "cannot open " + path);
+  const off_t end = ::lseek(fd.get(), 0, SEEK_END);
+  if (end < 0) base::throw_errno(errno, "cannot size " + path);
+  return FileMetadataSource(path, std::move(fd), static_cast<std::uint64_t>(end), block_device);
 }
 
 void FileMetadataSource::read_blocks(std::uint64_t first, std::uint64_t count,
                                      std::byte* out) const {
-  check_block_range(first, count, nr_blocks());
-  std::uint64_t done = 0;
-  const std::uint64_t total = count * kBlockSize;
-  while (done < total) {
-    const ssize_t n = ::pread(fd_, out + done, total - done,
-                              static_cast<off_t>(first * kBlockSize + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(),
-                              path_ + ": read of metadata blocks " + std::to_string(first) + ".." +
-                                  std::to_string(first + count - 1) + " failed");
-    }
-    if (n == 0) {
-      throw MetadataError(path_ + ": short read at metadata block " +
-                          std::to_string(first + done / kBlockSize));
-    }
-    done += static_cast<std::uint64_t>(n);
+  check_block_range(first, count, size_in_blocks());
+  const std::size_t total = static_cast<std::size_t>(count) * kBlockSize;
+  std::size_t done = 0;
+  try {
+    done = base::pread_full(fd_.get(), std::span<std::byte>(out, total), first * kBlockSize, path_);
+  } catch (const std::system_error& e) {
+    // The message is built only on failure: this is the array scan's read path.
+    throw base::errno_error(e.code().value(), path_ + ": read of metadata blocks " +
+                                                  std::to_string(first) + ".." +
+                                                  std::to_string(first + count - 1) + " failed");
+  }
+  if (done < total) {
+    const std::uint64_t block = first + done / kBlockSize;
+    throw MetadataError(
+        make_error(DamageKind::kShortRead, block, "",
+                   path_ + ": short read at metadata block " + std::to_string(block)));
   }
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) void raw_crc3(const std::byte* a, const std::byte* b,
-                                                 const std::byte* c, std::uint32_t out[3]) {
+                                                const std::byte* c, std::uint32_t out[3]) {
   std::uint64_t ca = 0xFFFFFFFFu, cb = 0xFFFFFFFFu, cc = 0xFFFFFFFFu;
   // Bytes 4..7 first (4 bytes), then 511 u64 words from offset 8.
   ca = _mm_crc32_u32(static_cast<std::uint32_t>(ca), load_le32(a + 4));
@@ -29,11 +29,6 @@ __attribute__((target("sse4.2"))) void raw_crc3(const std::byte* a, const std::b
   out[1] = static_cast<std::uint32_t>(cb);
   out[2] = static_cast<std::uint32_t>(cc);
 }
-
-bool have_sse42() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
-  return has;
-}
 #endif
 
 }  // namespace
@@ -47,14 +42,14 @@ void verify_blocks(const std::byte* blocks, std::size_t count, BlockKind kind, b
       const std::byte* a = blocks + i * kBlockSize;
       std::uint32_t crc[3];
       raw_crc3(a, a + kBlockSize, a + 2 * kBlockSize, crc);
-      for (int k = 0; k < 3; ++k) {
+      for (std::size_t k = 0; k < 3; ++k) {
         ok[i + k] = load_le32(a + k * kBlockSize) == (crc[k] ^ x);
       }
     }
   }
 #endif
   for (; i < count; ++i) {
-    ok[i] = verify_block(std::span<const std::byte>(blocks + i * kBlockSize, kBlockSize), kind);
+    ok[i] = verify_block(BlockSpan(blocks + i * kBlockSize, kBlockSize), kind);
   }
 }
 

@@ -1,7 +1,9 @@
 #include "era_metadata/space_map.hpp"
 
+#include <algorithm>
 #include <array>
-#include <span>
+#include <string>
+#include <utility>
 
 #include "era_metadata/btree.hpp"
 #include "era_metadata/checksum.hpp"
@@ -12,57 +14,46 @@
 namespace era_metadata {
 namespace {
 
+using Block = std::array<std::byte, kBlockSize>;
+
 void read_checked(const MetadataSource& source, std::uint64_t location, BlockKind kind,
-                  const std::string& what, std::byte* buf) {
-  if (location == 0 || location >= source.nr_blocks()) {
-    throw MetadataError(what + ": block " + std::to_string(location) + " is out of range (metadata has " +
-                        std::to_string(source.nr_blocks()) + " blocks)");
+                  const std::string& what, Block& buf) {
+  if (location == 0 || location >= source.size_in_blocks()) {
+    throw MetadataError(
+        make_error(location == 0 ? DamageKind::kPointerToSuperblock : DamageKind::kPointerPastEnd,
+                   std::nullopt, what,
+                   "block " + std::to_string(location) + " is out of range (metadata has " +
+                       std::to_string(source.size_in_blocks()) + " blocks)"));
   }
-  source.read_blocks(location, 1, buf);
-  const std::span<const std::byte> block(buf, kBlockSize);
-  if (!verify_block(block, kind)) {
-    std::string msg = what + " at block " + std::to_string(location) + ": bad checksum";
-    if (auto k = identify_block(block)) msg += " (the checksum is that of a " + std::string(block_kind_name(*k)) + ")";
-    throw MetadataError(msg);
+  source.read_blocks(location, 1, buf.data());
+  const std::string where = what + " at block " + std::to_string(location);
+  if (auto bad = checksum_damage(buf, kind, location, where, ChecksumWording::kPlain)) {
+    throw MetadataError(std::move(*bad));
   }
-  const std::uint64_t blocknr = load_le64(buf + 8);
+  const std::uint64_t blocknr = load_le64(buf.data() + 8);
   if (blocknr != location) {
-    throw MetadataError(what + " at block " + std::to_string(location) + ": blocknr field " +
-                        std::to_string(blocknr) + " != location");
+    throw MetadataError(make_error(DamageKind::kBlockNr, location, where,
+                                   "blocknr field " + std::to_string(blocknr) + " != location"));
   }
 }
 
-}  // namespace
-
-SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& root,
-                              std::vector<std::string>* warnings) {
-  SpaceMapCounts out;
-  if (root.nr_blocks > kMaxSpaceMapBlocks) {
-    throw MetadataError("space map: nr_blocks " + std::to_string(root.nr_blocks) + " > " +
-                        std::to_string(kMaxSpaceMapBlocks) + " (255 bitmap blocks)");
-  }
-  if (root.nr_blocks > source.nr_blocks() && warnings) {
-    // The kernel never references blocks past the device, and every read is range-checked.
-    warnings->push_back("space map: nr_blocks " + std::to_string(root.nr_blocks) +
-                        " > metadata device size " + std::to_string(source.nr_blocks()) +
-                        " (truncated image?)");
-  }
-  out.index_block = root.bitmap_root;
-  alignas(kBlockSize) std::array<std::byte, kBlockSize> index;
-  read_checked(source, root.bitmap_root, BlockKind::kSpaceMapIndex, "space-map index", index.data());
-  // Entries past the device's end cannot be referenced by anything we can read: not kept.
-  const bool truncated = root.nr_blocks > source.nr_blocks();
-  const std::uint64_t covered = std::min<std::uint64_t>(root.nr_blocks, source.nr_blocks());
-  out.counts.assign(covered, 0);
-  const std::uint64_t nr_bitmaps = (root.nr_blocks + kEntriesPerBitmapBlock - 1) / kEntriesPerBitmapBlock;
-  std::vector<std::uint64_t> overflow;  // blocks whose 2-bit value is 3
-  alignas(kBlockSize) std::array<std::byte, kBlockSize> bm;
+// The 2-bit counts of every covered block from the bitmaps; blocks whose count is 3 (look in
+// the ref-count tree) go to `overflow`, ascending.
+void read_bitmaps(const MetadataSource& source, const SpaceMapRoot& root, bool truncated,
+                  SpaceMapCounts& out, std::vector<std::uint64_t>& overflow, Findings& findings) {
+  Block index;
+  read_checked(source, root.bitmap_root, BlockKind::kSpaceMapIndex, "space-map index", index);
+  const std::uint64_t covered = out.counts.size();
+  const std::uint64_t nr_bitmaps =
+      (root.nr_blocks + kEntriesPerBitmapBlock - 1) / kEntriesPerBitmapBlock;
+  Block bm;
   for (std::uint64_t i = 0; i < nr_bitmaps; ++i) {
     const std::byte* e = index.data() + kIndexEntriesOffset + kIndexEntrySize * i;
     const std::uint64_t loc = load_le64(e);
     const std::uint32_t nr_free = load_le32(e + 8);
     out.bitmap_blocks.push_back(loc);
-    read_checked(source, loc, BlockKind::kSpaceMapBitmap, "space-map bitmap #" + std::to_string(i), bm.data());
+    read_checked(source, loc, BlockKind::kSpaceMapBitmap, "space-map bitmap #" + std::to_string(i),
+                 bm);
     const std::uint64_t first = i * kEntriesPerBitmapBlock;
     const std::uint64_t end = std::min<std::uint64_t>(covered, first + kEntriesPerBitmapBlock);
     std::uint32_t free_found = 0;
@@ -70,7 +61,8 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
       const std::uint64_t j = b - first;
       const std::uint64_t word = load_le64(bm.data() + kBitmapHeaderSize + 8 * (2 * j / 64));
       const unsigned shift = static_cast<unsigned>((2 * j) % 64);
-      const std::uint32_t v = static_cast<std::uint32_t>(((word >> shift) & 1) << 1 | ((word >> (shift + 1)) & 1));
+      const auto v =
+          static_cast<std::uint32_t>(((word >> shift) & 1) << 1 | ((word >> (shift + 1)) & 1));
       out.counts[b] = v;
       if (v == 0) ++free_found;
       if (v == 3) overflow.push_back(b);
@@ -78,42 +70,82 @@ SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& 
     // The kernel counts the free entries of the whole bitmap block, the 0.9 tools only those
     // below nr_blocks: accept either.
     const std::uint64_t beyond = kEntriesPerBitmapBlock - (end - first);
-    if (warnings && !truncated && free_found != nr_free && free_found + beyond != nr_free) {
-      warnings->push_back("space-map index entry " + std::to_string(i) + ": nr_free " + std::to_string(nr_free) +
-                          ", but bitmap block " + std::to_string(loc) + " has " + std::to_string(free_found) + " free");
+    if (!truncated && free_found != nr_free && free_found + beyond != nr_free) {
+      findings.add(make_warning(
+          DamageKind::kSpaceMapCount, loc, "space-map index entry " + std::to_string(i),
+          "nr_free " + std::to_string(nr_free) + ", but bitmap block " + std::to_string(loc) +
+              " has " + std::to_string(free_found) + " free"));
     }
   }
-  BtreeWalkOptions options{"space-map ref-count tree", 4, warnings, &out.ref_count_nodes, {}};
+}
+
+// Replaces the counts of 3 by the exact counts of the ref-count tree; every block counted 3
+// must have an entry there.
+void apply_ref_count_tree(const MetadataSource& source, const SpaceMapRoot& root,
+                          std::span<const std::uint64_t> overflow, SpaceMapCounts& out,
+                          Findings& findings) {
+  BtreeWalkOptions options{"space-map ref-count tree", 4, &out.ref_count_nodes, {}};
   std::vector<std::pair<std::uint64_t, std::uint32_t>> exact;
-  walk_btree(source, root.ref_count_root, options, [&](std::uint64_t key, const std::byte* v) {
-    exact.emplace_back(key, load_le32(v));
-  });
-  std::size_t k = 0;
+  walk_btree(source, root.ref_count_root, options, findings,
+             [&](std::uint64_t key, const std::byte* v) { exact.emplace_back(key, load_le32(v)); });
+  const std::uint64_t covered = out.counts.size();
   for (const auto& [block, count] : exact) {
     if (block >= covered) continue;
     if (out.counts[block] != 3) {
-      if (warnings) warnings->push_back("space-map ref-count tree: entry for block " + std::to_string(block) +
-                                        " whose bitmap count is not 3");
+      findings.add(make_warning(
+          DamageKind::kRefCount, std::nullopt, "space-map ref-count tree",
+          "entry for block " + std::to_string(block) + " whose bitmap count is not 3"));
       continue;
     }
-    if (count < 3 && warnings) {
-      warnings->push_back("space-map ref-count tree: block " + std::to_string(block) + " has count " +
-                          std::to_string(count) + " < 3");
+    if (count < 3) {
+      findings.add(make_warning(
+          DamageKind::kRefCount, std::nullopt, "space-map ref-count tree",
+          "block " + std::to_string(block) + " has count " + std::to_string(count) + " < 3"));
     }
     out.counts[block] = count;
   }
+  std::size_t k = 0;
   for (const auto b : overflow) {
     while (k < exact.size() && exact[k].first < b) ++k;
     if (k >= exact.size() || exact[k].first != b) {
-      throw MetadataError("space map: block " + std::to_string(b) +
-                          " has bitmap count 3 but no entry in the ref-count tree");
+      throw MetadataError(make_error(
+          DamageKind::kRefCount, std::nullopt, "space map",
+          "block " + std::to_string(b) + " has bitmap count 3 but no entry in the ref-count tree"));
     }
   }
+}
+
+}  // namespace
+
+SpaceMapCounts read_space_map(const MetadataSource& source, const SpaceMapRoot& root,
+                              Findings& findings) {
+  SpaceMapCounts out;
+  if (root.nr_blocks > kMaxSpaceMapBlocks) {
+    throw MetadataError(make_error(DamageKind::kSpaceMapSize, std::nullopt, "space map",
+                                   "nr_blocks " + std::to_string(root.nr_blocks) + " > " +
+                                       std::to_string(kMaxSpaceMapBlocks) + " (" +
+                                       std::to_string(kMaxIndexEntries) + " bitmap blocks)"));
+  }
+  // Entries past the device's end cannot be referenced by anything we can read: not kept.
+  // (The kernel never references blocks past the device, and every read is range-checked.)
+  const bool truncated = root.nr_blocks > source.size_in_blocks();
+  if (truncated) {
+    findings.add(make_warning(DamageKind::kSpaceMapSize, std::nullopt, "space map",
+                              "nr_blocks " + std::to_string(root.nr_blocks) +
+                                  " > metadata device size " +
+                                  std::to_string(source.size_in_blocks()) + " (truncated image?)"));
+  }
+  out.index_block = root.bitmap_root;
+  out.counts.assign(std::min<std::uint64_t>(root.nr_blocks, source.size_in_blocks()), 0);
+  std::vector<std::uint64_t> overflow;
+  read_bitmaps(source, root, truncated, out, overflow, findings);
+  apply_ref_count_tree(source, root, overflow, out, findings);
   std::uint64_t allocated = 0;
   for (const auto c : out.counts) allocated += c != 0;
-  if (warnings && !truncated && allocated != root.nr_allocated) {
-    warnings->push_back("space map: nr_allocated " + std::to_string(root.nr_allocated) + ", but " +
-                        std::to_string(allocated) + " blocks have a non-zero count");
+  if (!truncated && allocated != root.nr_allocated) {
+    findings.add(make_warning(DamageKind::kSpaceMapCount, std::nullopt, "space map",
+                              "nr_allocated " + std::to_string(root.nr_allocated) + ", but " +
+                                  std::to_string(allocated) + " blocks have a non-zero count"));
   }
   return out;
 }

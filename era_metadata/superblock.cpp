@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
-#include "era_metadata/checksum.hpp"
 #include "era_metadata/endian.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/format.hpp"
@@ -16,14 +16,28 @@ std::string where(std::uint64_t location) {
                        : "metadata snapshot superblock at block " + std::to_string(location);
 }
 
-[[noreturn]] void fail(std::uint64_t location, const std::string& what) {
-  throw MetadataError(where(location) + ": " + what);
+Damage damage(DamageKind kind, std::uint64_t location, std::string detail) {
+  return make_error(kind, location, where(location), std::move(detail));
+}
+
+std::optional<Damage> check_root(std::uint64_t root, const char* name, std::uint64_t location,
+                                 std::uint64_t size_in_blocks) {
+  if (root == 0) {
+    return damage(DamageKind::kPointerToSuperblock, location,
+                  std::string(name) + " is 0 (points at the superblock)");
+  }
+  if (root >= size_in_blocks) {
+    return damage(DamageKind::kPointerPastEnd, location,
+                  std::string(name) + " " + std::to_string(root) +
+                      " is past the end of the metadata (" + std::to_string(size_in_blocks) +
+                      " blocks)");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-Superblock decode_superblock(std::span<const std::byte> block, std::uint64_t location) {
-  if (block.size() < kBlockSize) throw MetadataError("superblock buffer too small");
+Superblock decode_superblock(BlockSpan block, std::uint64_t location) {
   const std::byte* p = block.data();
   Superblock sb;
   sb.location = location;
@@ -46,89 +60,110 @@ Superblock decode_superblock(std::span<const std::byte> block, std::uint64_t loc
   return sb;
 }
 
-Superblock read_superblock(const MetadataSource& source, std::uint64_t location) {
-  const std::uint64_t dev_blocks = source.nr_blocks();
+std::optional<Damage> validate_superblock(BlockSpan block, std::uint64_t location,
+                                          std::uint64_t size_in_blocks) noexcept {
+  if (std::all_of(block.begin(), block.end(), [](std::byte b) { return b == std::byte{0}; })) {
+    return damage(DamageKind::kUnformatted, location,
+                  "block " + std::to_string(location) +
+                      " is all zero: unformatted metadata (no era superblock)");
+  }
+  if (auto bad = checksum_damage(block, BlockKind::kSuperblock, location, where(location),
+                                 ChecksumWording::kInBlock)) {
+    return bad;
+  }
+  const Superblock sb = decode_superblock(block, location);
+  const std::uint64_t magic = load_le64(block.data() + sb::kMagic);
+  if (magic != kSuperblockMagic) {
+    return damage(DamageKind::kMagic, location,
+                  "magic " + std::to_string(magic) + " != " + std::to_string(kSuperblockMagic));
+  }
+  if (sb.blocknr != location) {
+    return damage(
+        DamageKind::kBlockNr, location,
+        "blocknr field " + std::to_string(sb.blocknr) + " != location " + std::to_string(location));
+  }
+  const std::uint32_t version = load_le32(block.data() + sb::kVersion);
+  if (version != kMetadataVersion) {
+    return damage(DamageKind::kVersion, location, "unsupported version " + std::to_string(version));
+  }
+  if (sb.metadata_block_size != kMetadataBlockSectors) {
+    return damage(DamageKind::kMetadataBlockSize, location,
+                  "metadata_block_size " + std::to_string(sb.metadata_block_size) +
+                      " != " + std::to_string(kMetadataBlockSectors) + " sectors");
+  }
+  if (sb.nr_blocks > kMaxNrBlocks) {
+    return damage(DamageKind::kNrBlocks, location,
+                  "nr_blocks " + std::to_string(sb.nr_blocks) + " >= 2^31");
+  }
+  if (auto bad =
+          check_root(sb.writeset_tree_root, "writeset_tree_root", location, size_in_blocks)) {
+    return bad;
+  }
+  if (auto bad = check_root(sb.era_array_root, "era_array_root", location, size_in_blocks)) {
+    return bad;
+  }
+  if (sb.writeset_tree_root == sb.era_array_root) {
+    return damage(DamageKind::kRoleConflict, location,
+                  "writeset_tree_root and era_array_root are both block " +
+                      std::to_string(sb.era_array_root));
+  }
+  return std::nullopt;
+}
+
+Superblock read_superblock(const MetadataSource& source, std::uint64_t location,
+                           Findings& findings) {
+  const std::uint64_t dev_blocks = source.size_in_blocks();
   if (dev_blocks == 0) {
-    throw MetadataError("metadata device/file too small (" + std::string("less than 4096 bytes") +
-                        "): no superblock");
+    throw MetadataError(make_error(DamageKind::kTooSmall, std::nullopt, "",
+                                   "metadata device/file too small (less than 4096 bytes): "
+                                   "no superblock"));
   }
   if (location >= dev_blocks) {
-    fail(location, "block " + std::to_string(location) + " is past the end of the metadata (" +
-                       std::to_string(dev_blocks) + " blocks)");
+    throw MetadataError(damage(DamageKind::kPointerPastEnd, location,
+                               "block " + std::to_string(location) +
+                                   " is past the end of the metadata (" +
+                                   std::to_string(dev_blocks) + " blocks)"));
   }
   alignas(kBlockSize) static thread_local std::array<std::byte, kBlockSize> buf;
   source.read_blocks(location, 1, buf.data());
-  if (std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0}; })) {
-    fail(location, "block " + std::to_string(location) +
-                       " is all zero: unformatted metadata (no era superblock)");
-  }
-  if (!verify_block(buf, BlockKind::kSuperblock)) {
-    std::string what = "bad checksum in block " + std::to_string(location);
-    if (auto kind = identify_block(buf)) what += " (the checksum is that of a " + std::string(block_kind_name(*kind)) + ")";
-    fail(location, what);
-  }
+  if (auto bad = validate_superblock(buf, location, dev_blocks)) throw MetadataError(*bad);
   Superblock sb = decode_superblock(buf, location);
-  const std::uint64_t magic = load_le64(buf.data() + sb::kMagic);
-  if (magic != kSuperblockMagic) {
-    fail(location, "magic " + std::to_string(magic) + " != " + std::to_string(kSuperblockMagic));
-  }
-  if (sb.blocknr != location) {
-    fail(location, "blocknr field " + std::to_string(sb.blocknr) + " != location " +
-                       std::to_string(location));
-  }
-  const std::uint32_t version = load_le32(buf.data() + sb::kVersion);
-  if (version != kMetadataVersion) fail(location, "unsupported version " + std::to_string(version));
-  if (sb.metadata_block_size != kMetadataBlockSectors) {
-    fail(location, "metadata_block_size " + std::to_string(sb.metadata_block_size) +
-                       " != " + std::to_string(kMetadataBlockSectors) + " sectors");
-  }
-  if (sb.nr_blocks > kMaxNrBlocks) {
-    fail(location, "nr_blocks " + std::to_string(sb.nr_blocks) + " >= 2^31");
-  }
-  auto check_root = [&](std::uint64_t root, const char* name) {
-    if (root == 0) fail(location, std::string(name) + " is 0 (points at the superblock)");
-    if (root >= dev_blocks) {
-      fail(location, std::string(name) + " " + std::to_string(root) +
-                         " is past the end of the metadata (" + std::to_string(dev_blocks) +
-                         " blocks)");
-    }
-  };
-  check_root(sb.writeset_tree_root, "writeset_tree_root");
-  check_root(sb.era_array_root, "era_array_root");
-  if (sb.writeset_tree_root == sb.era_array_root) {
-    fail(location, "writeset_tree_root and era_array_root are both block " +
-                       std::to_string(sb.era_array_root));
-  }
   if ((sb.flags & ~kSuperblockFlagCleanShutdown) != 0) {
-    sb.warnings.push_back(where(location) + ": unknown flags " + std::to_string(sb.flags));
+    findings.add(make_warning(DamageKind::kUnknownFlags, location, where(location),
+                              "unknown flags " + std::to_string(sb.flags)));
   }
   return sb;
 }
 
-Superblock read_chosen_superblock(const MetadataSource& source, bool snapshot) {
-  if (!snapshot) return read_superblock(source, 0);
+std::uint64_t snapshot_location(const MetadataSource& source, const Superblock& live) {
+  if (live.metadata_snap == 0) {
+    throw MetadataError(make_error(DamageKind::kNoSnapshot, live.location, "superblock",
+                                   "no metadata snapshot is held (metadata_snap is 0)"));
+  }
+  if (live.metadata_snap >= source.size_in_blocks()) {
+    throw MetadataError(make_error(DamageKind::kPointerPastEnd, live.location, "superblock",
+                                   "metadata_snap " + std::to_string(live.metadata_snap) +
+                                       " is past the end of the metadata (" +
+                                       std::to_string(source.size_in_blocks()) + " blocks)"));
+  }
+  return live.metadata_snap;
+}
+
+Superblock read_chosen_superblock(const MetadataSource& source, bool snapshot, Findings& findings) {
+  if (!snapshot) return read_superblock(source, 0, findings);
   // With a snapshot the device is live: the kernel may be rewriting block 0 while we read it,
-  // so a torn read (bad checksum) is retried a few times before it counts as damage.
+  // so a torn read (bad checksum) is retried a few times before it counts as damage. A failed
+  // attempt adds no finding (the flags warning comes after validation).
   Superblock live;
   for (int attempt = 0;; ++attempt) {
     try {
-      live = read_superblock(source, 0);
+      live = read_superblock(source, 0, findings);
       break;
     } catch (const MetadataError&) {
       if (attempt >= 4) throw;
     }
   }
-  if (live.metadata_snap == 0) {
-    throw MetadataError("superblock: no metadata snapshot is held (metadata_snap is 0)");
-  }
-  if (live.metadata_snap >= source.nr_blocks()) {
-    throw MetadataError("superblock: metadata_snap " + std::to_string(live.metadata_snap) +
-                        " is past the end of the metadata (" +
-                        std::to_string(source.nr_blocks()) + " blocks)");
-  }
-  Superblock snap = read_superblock(source, live.metadata_snap);
-  snap.warnings.insert(snap.warnings.begin(), live.warnings.begin(), live.warnings.end());
-  return snap;
+  return read_superblock(source, snapshot_location(source, live), findings);
 }
 
 }  // namespace era_metadata

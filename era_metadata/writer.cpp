@@ -13,7 +13,6 @@ namespace era_metadata {
 
 namespace {
 
-constexpr std::uint64_t kMaxSpaceMapBlocks = kMaxIndexEntries * kEntriesPerBitmapBlock;
 constexpr std::uint32_t kInternalMaxEntries = btree_max_entries(8);  // 252
 constexpr std::size_t kBatchBlocks = 2048;                           // 8 MiB per sink call
 
@@ -38,7 +37,8 @@ BtreePlan plan_btree(std::uint64_t entries, std::uint32_t leaf_max, std::uint64_
   p.leaf_max = leaf_max;
   p.first_block = first_block;
   p.level_nodes.push_back(entries == 0 ? 1 : div_up(entries, leaf_max));
-  while (p.level_nodes.back() > 1) p.level_nodes.push_back(div_up(p.level_nodes.back(), kInternalMaxEntries));
+  while (p.level_nodes.back() > 1)
+    p.level_nodes.push_back(div_up(p.level_nodes.back(), kInternalMaxEntries));
   p.level_block.resize(p.level_nodes.size());
   std::uint64_t b = first_block;
   for (std::size_t l = p.level_nodes.size(); l-- > 0;) {
@@ -89,8 +89,8 @@ ArrayPlan plan_array(std::uint64_t length, std::uint32_t value_size, std::uint64
 }
 
 // Like plan_array, but the indices flagged in `shared` all use one block (at first_array_block).
-ArrayPlan plan_shared_array(std::uint64_t length, std::uint32_t value_size, std::uint64_t first_block,
-                            const std::vector<bool>& shared) {
+ArrayPlan plan_shared_array(std::uint64_t length, std::uint32_t value_size,
+                            std::uint64_t first_block, const std::vector<bool>& shared) {
   ArrayPlan a = plan_array(length, value_size, first_block);
   const auto uses = static_cast<std::uint64_t>(std::count(shared.begin(), shared.end(), true));
   if (uses == 0) return a;
@@ -152,7 +152,7 @@ Layout plan_layout(const EraModel& m, std::uint64_t device_blocks,
     b = l.current->end_block;
   }
   l.era_array = zero_era.empty() ? plan_array(m.nr_blocks, kEraArrayValueSize, b)
-                                  : plan_shared_array(m.nr_blocks, kEraArrayValueSize, b, zero_era);
+                                 : plan_shared_array(m.nr_blocks, kEraArrayValueSize, b, zero_era);
   l.used = l.era_array.end_block;
   l.shared_uses = l.era_array.shared_uses;
   if (l.shared_uses) l.shared_block = l.era_array.first_array_block;
@@ -170,9 +170,9 @@ void validate_model(const EraModel& m) {
   for (std::size_t i = 0; i < m.writesets.size(); ++i) {
     check_ws(m.writesets[i], "writeset");
     if (i > 0 && m.writesets[i].era <= m.writesets[i - 1].era) {
-      throw WriterError("writeset eras not strictly ascending: " +
-                        std::to_string(m.writesets[i - 1].era) + " then " +
-                        std::to_string(m.writesets[i].era));
+      throw WriterError(
+          "writeset eras not strictly ascending: " + std::to_string(m.writesets[i - 1].era) +
+          " then " + std::to_string(m.writesets[i].era));
     }
   }
   if (m.current_writeset) check_ws(*m.current_writeset, "current writeset");
@@ -209,7 +209,7 @@ class BlockEmitter {
 };
 
 void stamp(std::byte* block, BlockKind kind) {
-  stamp_block(std::span<std::byte>(block, kBlockSize), kind);
+  stamp_block(std::span<std::byte, kBlockSize>(block, kBlockSize), kind);
 }
 
 void node_header(std::byte* p, std::uint64_t blocknr, bool leaf, std::uint32_t nr_entries,
@@ -247,7 +247,8 @@ void emit_btree(BlockEmitter& out, const BtreePlan& p, std::uint32_t value_size,
         for (std::uint64_t c = lo; c < hi; ++c) {
           // Leftmost entry under child c of level l-1: descend through first children.
           std::uint64_t idx = c;
-          for (std::size_t d = l - 1; d > 0; --d) idx = split(p.level_nodes[d - 1], p.level_nodes[d], idx);
+          for (std::size_t d = l - 1; d > 0; --d)
+            idx = split(p.level_nodes[d - 1], p.level_nodes[d], idx);
           const std::uint64_t entry = split(p.entries, p.level_nodes[0], idx);
           store_le64(keys + 8 * (c - lo), key(entry));
           store_le64(vals + 8 * (c - lo), p.level_block[l - 1] + c);
@@ -277,7 +278,8 @@ void emit_array(BlockEmitter& out, const ArrayPlan& a, FillFn fill) {
     if (a.location(k) == a.first_array_block && a.shared_uses) continue;
     std::byte* blk = out.next();
     const std::uint64_t first = k * a.per_block;
-    const auto cnt = static_cast<std::uint32_t>(std::min<std::uint64_t>(a.per_block, a.length - first));
+    const auto cnt =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(a.per_block, a.length - first));
     store_le32(blk + ablock::kMaxEntries, a.per_block);
     store_le32(blk + ablock::kNrEntries, cnt);
     store_le32(blk + ablock::kValueSize, a.value_size);
@@ -413,11 +415,12 @@ void write_metadata(const EraModel& m, std::uint64_t device_blocks, MetadataSink
   validate_model(m);
   const Layout l = plan_layout(m, device_blocks, zero_era_blocks(m, options));
   if (l.used > l.sm_nr_blocks) {
-    throw WriterError("metadata device too small: the metadata needs " + std::to_string(l.used) +
-                      " blocks of 4 KiB, the device has " + std::to_string(device_blocks) +
-                      (device_blocks > kMaxSpaceMapBlocks
-                           ? " (the space map can address only " + std::to_string(kMaxSpaceMapBlocks) + ")"
-                           : std::string()));
+    throw WriterError(
+        "metadata device too small: the metadata needs " + std::to_string(l.used) +
+        " blocks of 4 KiB, the device has " + std::to_string(device_blocks) +
+        (device_blocks > kMaxSpaceMapBlocks
+             ? " (the space map can address only " + std::to_string(kMaxSpaceMapBlocks) + ")"
+             : std::string()));
   }
 
   BlockEmitter out(sink);
@@ -430,7 +433,8 @@ void write_metadata(const EraModel& m, std::uint64_t device_blocks, MetadataSink
         store_le32(dst, m.writesets[i].nr_bits);
         store_le64(dst + 4, l.bitsets[i].tree.root());
       });
-  for (std::size_t i = 0; i < m.writesets.size(); ++i) emit_bitset(out, l.bitsets[i], m.writesets[i]);
+  for (std::size_t i = 0; i < m.writesets.size(); ++i)
+    emit_bitset(out, l.bitsets[i], m.writesets[i]);
   if (m.current_writeset) emit_bitset(out, *l.current, *m.current_writeset);
 
   std::array<std::uint32_t, kEraEntriesPerBlock> vals{};

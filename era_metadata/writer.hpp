@@ -1,7 +1,7 @@
 // Builds fresh dm-era metadata from a model (what era_restore and the tests/benchmarks need):
 // superblock, metadata space map, writeset btree, bitsets and the era array. Pure: blocks go
 // out through a MetadataSink in ascending, gap-free order, in large batches.
-// Layout (dm-era-format.md sections 1-4): sb, sm index, ref-count leaf, sm bitmaps, writeset
+// Layout (doc/dm-era-format.md sections 1-4): sb, sm index, ref-count leaf, sm bitmaps, writeset
 // tree, each writeset's bitset (btree then array blocks), current writeset, era array (one
 // block per index, as the kernel and 0.9 era_restore write it; optionally one shared zero block).
 #pragma once
@@ -69,9 +69,9 @@ struct EraModel {
   std::uint32_t data_block_size = 0;  // sectors
   std::uint32_t nr_blocks = 0;
   std::uint32_t current_era = 0;
-  std::vector<WritesetModel> writesets;  // archived; strictly ascending era
+  std::vector<WritesetModel> writesets;           // archived; strictly ascending era
   std::optional<WritesetModel> current_writeset;  // its era field is ignored (= current_era)
-  EraArrayFill era_array;  // empty = every entry 0
+  EraArrayFill era_array;                         // empty = every entry 0
 };
 
 // Era array filled from a vector (must hold nr_blocks values).

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
+#include <span>
+#include <string>
 #include <utility>
 
 #include "era_metadata/array.hpp"
@@ -70,156 +71,201 @@ std::uint32_t max_value(const std::byte* vals, std::uint32_t n) {
   return best;
 }
 
-[[noreturn]] void era_too_great(const ArrayRef& a, std::uint64_t location, std::uint64_t index,
-                                const std::byte* vals, std::uint32_t n, std::uint32_t max) {
+[[noreturn]] void era_too_great(const ArrayRef& a, std::uint64_t index, const std::byte* vals,
+                                std::uint32_t n, std::uint32_t max) {
+  const std::uint64_t location = a.blocks[index];
   for (std::uint32_t j = 0; j < n; ++j) {
     const std::uint32_t v = load_le32(vals + 4 * std::size_t{j});
     if (v > max) {
-      throw MetadataError(a.name + " array block #" + std::to_string(index) + " at block " +
-                          std::to_string(location) + ": era " + std::to_string(v) +
-                          " of data block " + std::to_string(index * kEraEntriesPerBlock + j) +
-                          " > current_era " + std::to_string(max));
+      throw MetadataError(make_error(DamageKind::kEraTooGreat, location,
+                                     array_block_name(a, index, location),
+                                     "era " + std::to_string(v) + " of data block " +
+                                         std::to_string(index * kEraEntriesPerBlock + j) +
+                                         " > current_era " + std::to_string(max)));
     }
   }
-  throw MetadataError(a.name + ": era too great");
+  throw MetadataError(make_error(DamageKind::kEraTooGreat, location, a.name, "era too great"));
 }
 
-}  // namespace
+// The era array's share of the result: bit b set if era_array[b] >= since (every bit when
+// since == 0). Rejects any value above current_era.
+class EraArrayCollator {
+ public:
+  EraArrayCollator(const ArrayRef& array, std::uint32_t since, std::uint32_t current_era,
+                   BlockBitmap& bits)
+      : array_(array), since_(since), current_era_(current_era), bits_(bits) {}
 
-WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOptions& options) {
-  const bool snapshot = options.superblock == SuperblockChoice::kMetadataSnapshot;
-  Superblock sb = read_chosen_superblock(source, snapshot);
-  WrittenSet out;
-  out.nr_blocks = sb.nr_blocks;
-  out.data_block_sectors = sb.data_block_size;
-  out.current_era = sb.current_era;
-  out.superblock_location = sb.location;
-  out.warnings = sb.warnings;
-  const std::uint32_t n = options.since_era;
+  // One array block, used at `indices` (validated, so they share one entry count).
+  void visit(std::span<const std::uint64_t> indices, const std::byte* vals) const {
+    const std::uint32_t count = array_.entries_in_block(indices.front());
+    if (indices.size() == 1) {
+      // Most blocks hold no era >= since (never-written blocks are 0): one pass to find out.
+      const std::uint32_t top = max_value(vals, count);
+      if (since_ != 0 && top < since_ && top <= current_era_) return;
+      mark(indices.front(), vals, count, false);
+      return;
+    }
+    // A shared block (typically an all-zero default block): examine its values once, then
+    // skip every use of it when none is >= since.
+    bool too_great = false;
+    bool any = false;
+    for (std::uint32_t j = 0; j < count; j += 64) {
+      any |= mask_greater(vals + 4 * std::size_t{j}, std::min<std::uint32_t>(64, count - j),
+                          since_ == 0 ? 0 : since_ - 1, current_era_, &too_great) != 0;
+    }
+    if (too_great) era_too_great(array_, indices.front(), vals, count, current_era_);
+    if (since_ != 0 && !any) return;
+    for (const std::uint64_t index : indices) mark(index, vals, count, true);
+  }
 
-  // arrays[0] is the era array; the rest are bitsets, with clamp[i] their number of usable bits.
+ private:
+  // One era-array index; `checked`: its values were already bounded by current_era.
+  void mark(std::uint64_t index, const std::byte* vals, std::uint32_t count, bool checked) const {
+    std::uint64_t pos = index * kEraEntriesPerBlock;
+    bool too_great = false;
+    for (std::uint32_t j = 0; j < count;) {
+      const auto off = static_cast<std::uint32_t>(pos & 63);
+      const std::uint32_t take = std::min<std::uint32_t>(64 - off, count - j);
+      std::uint64_t m;
+      if (since_ == 0) {
+        m = take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;
+        if (!checked) mask_greater(vals + 4 * std::size_t{j}, take, 0, current_era_, &too_great);
+      } else {
+        m = mask_greater(vals + 4 * std::size_t{j}, take, since_ - 1, current_era_, &too_great);
+      }
+      if (m != 0) bits_.atomic_or_word(pos >> 6, m << off);
+      j += take;
+      pos += take;
+    }
+    if (too_great) era_too_great(array_, index, vals, count, current_era_);
+  }
+
+  const ArrayRef& array_;
+  std::uint32_t since_;
+  std::uint32_t current_era_;
+  BlockBitmap& bits_;
+};
+
+// One writeset's share of the result: its words ORed in, clamped to `usable_bits` (the
+// smaller of its nr_bits and the era array's length).
+class BitsetCollator {
+ public:
+  BitsetCollator(const ArrayRef& array, std::uint64_t usable_bits, BlockBitmap& bits)
+      : array_(array), limit_(usable_bits), bits_(bits) {}
+
+  void visit(std::span<const std::uint64_t> indices, const std::byte* vals) const {
+    const std::uint32_t count = array_.entries_in_block(indices.front());
+    for (const std::uint64_t index : indices) add_words(index * kBitsetWordsPerBlock, vals, count);
+  }
+
+ private:
+  void add_words(std::uint64_t first_word, const std::byte* vals, std::uint32_t count) const {
+    if (first_word * 64 >= limit_) return;
+    // Words wholly below the clamp, then at most one partial word.
+    const std::uint64_t usable_bits = limit_ - first_word * 64;
+    const auto full = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, usable_bits / 64));
+    std::uint32_t j = 0;
+    for (; j + 8 <= full; j += 8) {
+      // Most words of a sparse writeset are zero: test eight at a time.
+      std::uint64_t any = 0;
+      for (std::uint32_t k = 0; k < 8; ++k) any |= load_le64(vals + 8 * std::size_t{j + k});
+      if (any == 0) continue;
+      for (std::uint32_t k = 0; k < 8; ++k) or_word(first_word + j + k, vals, j + k);
+    }
+    for (; j < full; ++j) or_word(first_word + j, vals, j);
+    if (j < count && usable_bits % 64 != 0 && j == usable_bits / 64) {
+      const std::uint64_t word =
+          load_le64(vals + 8 * std::size_t{j}) & ((std::uint64_t{1} << (usable_bits % 64)) - 1);
+      if (word != 0) bits_.atomic_or_word(first_word + j, word);
+    }
+  }
+
+  void or_word(std::uint64_t at, const std::byte* vals, std::uint32_t j) const {
+    const std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
+    if (word != 0) bits_.atomic_or_word(at, word);
+  }
+
+  const ArrayRef& array_;
+  std::uint64_t limit_;
+  BlockBitmap& bits_;
+};
+
+// The arrays to scan: [0] the era array, then the bitsets, with usable_bits[i] the number of
+// usable bits of arrays[i] (0 for the era array).
+struct ScanPlan {
   std::vector<ArrayRef> arrays;
-  std::vector<std::uint64_t> clamp;
-  arrays.push_back({"era array", kEraArrayValueSize, sb.nr_blocks, {}});
-  clamp.push_back(0);
-  collect_array_blocks(source, sb.era_array_root, arrays[0], &out.warnings);
-  // Allocated only now that the era array proved to hold nr_blocks entries: a forged nr_blocks
-  // cannot make us allocate more than the device's size justifies.
-  out.blocks = BlockBitmap(sb.nr_blocks);
+  std::vector<std::uint64_t> usable_bits;
+};
 
-  std::set<std::pair<std::uint64_t, std::uint32_t>> seen;  // (root, nr_bits) already added
+ScanPlan plan_scan(const MetadataSource& source, const Superblock& sb,
+                   const WrittenSinceOptions& options, WrittenSet& out) {
+  const std::uint32_t n = options.since_era;
+  ScanPlan plan;
+  plan.arrays.push_back({"era array", kEraArrayValueSize, sb.nr_blocks, {}});
+  plan.usable_bits.push_back(0);
+  collect_array_blocks(source, sb.era_array_root, plan.arrays[0], out.findings);
+  BitsetsRead read;
   auto add_bitset = [&](std::string name, std::uint32_t nr_bits, std::uint64_t root) {
-    // Real metadata never shares a bitset between eras; forged metadata could, many times over.
-    if (!seen.emplace(root, nr_bits).second) return;
+    if (!read.add(root, nr_bits)) return;
     ArrayRef a{std::move(name), kBitsetValueSize, bitset_words(nr_bits), {}};
-    collect_array_blocks(source, root, a, &out.warnings);
-    arrays.push_back(std::move(a));
-    clamp.push_back(std::min<std::uint64_t>(nr_bits, sb.nr_blocks));
+    collect_array_blocks(source, root, a, out.findings);
+    plan.arrays.push_back(std::move(a));
+    plan.usable_bits.push_back(std::min<std::uint64_t>(nr_bits, sb.nr_blocks));
   };
-  const auto writesets = read_writeset_tree(source, sb, &out.warnings);
+  const auto writesets = read_writeset_tree(source, sb, out.findings);
   for (const auto& ws : writesets) {
-    if (ws.era >= n) add_bitset("writeset of era " + std::to_string(ws.era), ws.nr_bits, ws.bitset_root);
+    if (ws.era >= n)
+      add_bitset("writeset of era " + std::to_string(ws.era), ws.nr_bits, ws.bitset_root);
   }
   if (options.trust_kernel_order && !writesets.empty()) {
     std::uint32_t lowest = writesets.front().era;
     for (const auto& ws : writesets) lowest = std::min(lowest, ws.era);
     if (lowest <= n) {
-      arrays[0].blocks.clear();  // its values are <= lowest <= n, all covered by writesets
+      plan.arrays[0].blocks.clear();  // its values are <= lowest <= n, all covered by writesets
       out.era_array_values_read = false;
     }
   }
+  const bool snapshot = options.superblock == SuperblockChoice::kMetadataSnapshot;
   if (!snapshot && options.include_current_writeset && sb.current_writeset_root != 0 &&
       sb.current_era >= n) {
     add_bitset("current writeset (era " + std::to_string(sb.current_era) + ")",
                sb.current_writeset_nr_bits, sb.current_writeset_root);
   }
+  return plan;
+}
 
-  BlockBitmap& bits = out.blocks;
-  const std::uint32_t current_era = sb.current_era;
+}  // namespace
+
+WrittenSet read_written_since(const MetadataSource& source, const WrittenSinceOptions& options) {
+  WrittenSet out;
+  const Superblock sb = read_chosen_superblock(
+      source, options.superblock == SuperblockChoice::kMetadataSnapshot, out.findings);
+  out.nr_blocks = sb.nr_blocks;
+  out.data_block_sectors = sb.data_block_size;
+  out.current_era = sb.current_era;
+  out.superblock_location = sb.location;
+  const ScanPlan plan = plan_scan(source, sb, options, out);
+  // Allocated only now that the era array proved to hold nr_blocks entries: a forged nr_blocks
+  // cannot make us allocate more than the device's size justifies.
+  out.blocks = BlockBitmap(sb.nr_blocks);
+  const EraArrayCollator era(plan.arrays[0], options.since_era, sb.current_era, out.blocks);
+  std::vector<BitsetCollator> bitsets;
+  bitsets.reserve(plan.arrays.size() - 1);
+  for (std::size_t id = 1; id < plan.arrays.size(); ++id) {
+    bitsets.emplace_back(plan.arrays[id], plan.usable_bits[id], out.blocks);
+  }
   ArrayScanOptions scan;
   scan.threads = options.threads;
-  // One era-array index: bit b of the result set if era_array[b] >= n (every bit when n == 0).
-  auto era_block = [&](std::uint64_t index, const std::byte* vals, std::uint32_t count,
-                       bool checked) {
-    const ArrayRef& a = arrays[0];
-    std::uint64_t pos = index * kEraEntriesPerBlock;
-    bool too_great = false;
-    for (std::uint32_t j = 0; j < count;) {
-      const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
-      const std::uint32_t take = std::min<std::uint32_t>(64 - off, count - j);
-      std::uint64_t m;
-      if (n == 0) {
-        m = take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;
-        if (!checked) mask_greater(vals + 4 * std::size_t{j}, take, 0, current_era, &too_great);
-      } else {
-        m = mask_greater(vals + 4 * std::size_t{j}, take, n - 1, current_era, &too_great);
-      }
-      if (m != 0) bits.atomic_or_word(pos >> 6, m << off);
-      j += take;
-      pos += take;
-    }
-    if (too_great) era_too_great(a, a.blocks[index], index, vals, count, current_era);
-  };
-  scan_shared_array_blocks(source, arrays, scan, [&](std::size_t id,
-                                                     std::span<const std::uint64_t> indices,
-                                                     const std::byte* block) {
-    const std::byte* vals = block + ablock::kHeaderSize;
-    const ArrayRef& a = arrays[id];
-    if (id == 0) {
-      // Every index was validated against the block's nr_entries, so they share one count.
-      const std::uint32_t count = a.entries_in_block(indices.front());
-      if (indices.size() == 1) {
-        // Most blocks hold no era >= n (never-written blocks are 0): one pass to find out.
-        const std::uint32_t top = max_value(vals, count);
-        if (n != 0 && top < n && top <= current_era) return;
-        era_block(indices.front(), vals, count, false);
-        return;
-      }
-      // A shared block (typically an all-zero default block): examine its
-      // values once, then skip every use of it when none is >= n.
-      bool too_great = false;
-      bool any = false;
-      for (std::uint32_t j = 0; j < count; j += 64) {
-        any |= mask_greater(vals + 4 * std::size_t{j}, std::min<std::uint32_t>(64, count - j),
-                            n == 0 ? 0 : n - 1, current_era, &too_great) != 0;
-      }
-      if (too_great) {
-        era_too_great(a, a.blocks[indices.front()], indices.front(), vals, count, current_era);
-      }
-      if (n != 0 && !any) return;
-      for (const std::uint64_t index : indices) era_block(index, vals, count, true);
-      return;
-    }
-    const std::uint32_t count = a.entries_in_block(indices.front());
-    const std::uint64_t limit = clamp[id];
-    for (const std::uint64_t index : indices) {
-      const std::uint64_t first_word = index * kBitsetWordsPerBlock;
-      if (first_word * 64 >= limit) continue;
-      // Words wholly below the clamp, then at most one partial word.
-      const std::uint64_t usable_bits = limit - first_word * 64;
-      const auto full = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, usable_bits / 64));
-      std::uint32_t j = 0;
-      for (; j + 8 <= full; j += 8) {
-        // Most words of a sparse writeset are zero: test eight at a time.
-        std::uint64_t any = 0;
-        for (std::uint32_t k = 0; k < 8; ++k) any |= load_le64(vals + 8 * std::size_t{j + k});
-        if (any == 0) continue;
-        for (std::uint32_t k = 0; k < 8; ++k) {
-          const std::uint64_t word = load_le64(vals + 8 * std::size_t{j + k});
-          if (word != 0) bits.atomic_or_word(first_word + j + k, word);
+  scan_shared_array_blocks(
+      source, plan.arrays, scan,
+      [&](std::size_t id, std::span<const std::uint64_t> indices, const std::byte* block) {
+        const std::byte* vals = block + ablock::kHeaderSize;
+        if (id == 0) {
+          era.visit(indices, vals);
+        } else {
+          bitsets[id - 1].visit(indices, vals);
         }
-      }
-      for (; j < full; ++j) {
-        const std::uint64_t word = load_le64(vals + 8 * std::size_t{j});
-        if (word != 0) bits.atomic_or_word(first_word + j, word);
-      }
-      if (j < count && usable_bits % 64 != 0 && j == usable_bits / 64) {
-        const std::uint64_t word = load_le64(vals + 8 * std::size_t{j}) &
-                                   ((std::uint64_t{1} << (usable_bits % 64)) - 1);
-        if (word != 0) bits.atomic_or_word(first_word + j, word);
-      }
-    }
-  });
+      });
   return out;
 }
 

@@ -43,7 +43,7 @@ int run_era_check(int argc, char** argv) {
     era_tools::check_input_path(input);
     auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
     if (!quiet) std::fprintf(stderr, "examining superblock\n");
-    if (source.nr_blocks() == 0) {
+    if (source.size_in_blocks() == 0) {
       if (!quiet) std::fprintf(stderr, "Metadata device/file too small.  Is this binary metadata?\n");
       return 1;
     }
@@ -53,10 +53,9 @@ int run_era_check(int argc, char** argv) {
     }
     era_metadata::CheckOptions opts;
     opts.superblock_only = vm.count("super-block-only") > 0;
-    const era_metadata::CheckReport report = era_metadata::check_metadata(source, opts);
+    const era_metadata::Findings report = era_metadata::check_metadata(source, opts);
     if (!quiet) {
-      for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-      for (const auto& e : report.errors) std::fprintf(stderr, "error: %s\n", e.c_str());
+      for (const auto& line : report.to_strings()) std::fprintf(stderr, "%s\n", line.c_str());
     }
     return report.ok() ? 0 : 1;
   });

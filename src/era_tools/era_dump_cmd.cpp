@@ -58,7 +58,9 @@ int run_era_dump(int argc, char** argv) {
       std::fprintf(stderr, "%s\nperhaps you wanted to run with --repair ?\n", e.what());
       return 1;
     }
-    for (const auto& w : content.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    for (const auto& line : content.findings.to_strings()) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
     era_tools::write_output(vm, [&](era_tools::Output& out) {
       era_tools::write_era_dump_xml(content, vm.count("logical") > 0, out);
     });

@@ -91,7 +91,9 @@ int run_era_invalidate(int argc, char** argv) {
     auto source = era_metadata::FileMetadataSource::open(
         input, snapshot ? era_metadata::OpenMode::kShared : era_metadata::OpenMode::kExclusive);
     const era_metadata::WrittenSet written = era_metadata::read_written_since(source, opts);
-    for (const auto& w : written.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    for (const auto& line : written.findings.to_strings()) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
     era_tools::write_output(
         vm, [&](era_tools::Output& out) { era_tools::write_blocks_xml(written.blocks, out); });
     return 0;

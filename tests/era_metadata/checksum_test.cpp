@@ -1,5 +1,6 @@
 #include "era_metadata/checksum.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <vector>
@@ -19,7 +20,7 @@ TEST_CASE("crc32c hardware and unaligned tails agree with the reference vectors"
   // dm-era-format.md section 0.1: 4092 zero bytes give raw CRC 0x58CDA791.
   std::vector<std::byte> zeros(4092);
   CHECK(crc32c_update(0xFFFFFFFFu, zeros.data(), zeros.size()) == 0x58CDA791u);
-  std::vector<std::byte> block(kBlockSize);
+  std::array<std::byte, kBlockSize> block{};
   CHECK(block_checksum(block, BlockKind::kSuperblock) == 0x5076581Cu);
   CHECK(block_checksum(block, BlockKind::kBtreeNode) == 0x58CC7E82u);
   // Split updates equal one update, whatever the split point (exercises the byte tail).
@@ -32,7 +33,7 @@ TEST_CASE("crc32c hardware and unaligned tails agree with the reference vectors"
 }
 
 TEST_CASE("stamp, verify and identify a block") {
-  std::vector<std::byte> block(kBlockSize);
+  std::array<std::byte, kBlockSize> block{};
   block[100] = std::byte{42};
   stamp_block(block, BlockKind::kArrayBlock);
   CHECK(verify_block(block, BlockKind::kArrayBlock));

@@ -27,18 +27,22 @@ const Case kCases[] = {
     {"c07_nr_gt_max", false, "writeset tree node at block 4: nr_entries 202 > max_entries 201"},
     {"c08_max_too_large", false, "writeset tree node at block 4: max_entries 300 too large"},
     {"c09_cycle", false, "writeset tree node at block 4: reached twice"},
-    {"c10_ptr_out_of_range", false, "era array btree: array block #0 at block 99999 is out of range"},
+    {"c10_ptr_out_of_range", false,
+     "era array btree: array block #0 at block 99999 is out of range"},
     {"c11_leaf_value_size", false, "writeset tree node at block 4: leaf value_size 16 != 12"},
     {"c12_keys_unsorted", false, "writeset tree node at block 4: keys not strictly ascending"},
     {"c13_ablock_value_size", false, "era array array block #0 at block 6: value_size 8 != 4"},
     {"c14_ablock_short", false, "era array array block #0 at block 6: nr_entries 10, expected 16"},
     {"c15_array_index_gap", false, "era array btree: array block indices are not 0..n-1"},
-    {"c16_ws_nr_bits_mismatch", false, "writeset of era 3 array block #0 at block 8: nr_entries 1, expected 2"},
+    {"c16_ws_nr_bits_mismatch", false,
+     "writeset of era 3 array block #0 at block 8: nr_entries 1, expected 2"},
     {"c17_era_too_great", false, "era 77 of data block 3 > current_era 5"},
     {"c18_zero_sb", false, "unformatted"},
     {"c19_tiny", false, "too small"},
     {"c20_flags", false, nullptr},  // warning only (tested below)
-    {"c21_root_is_array_block", false, "writeset tree node at block 6: bad checksum (not a btree node: the checksum is that of a array block)"},
+    {"c21_root_is_array_block", false,
+     "writeset tree node at block 6: bad checksum (not a btree node: the checksum is that of a "
+     "array block)"},
     {"c22_node_flags0", false, "writeset tree node at block 4: flags 0 is neither"},
     {"c23_snap_out_of_range", false, nullptr},  // the live superblock is fine
     {"c23_snap_out_of_range", true, "metadata_snap 5000 is past the end"},
@@ -46,7 +50,8 @@ const Case kCases[] = {
     {"c25_md_block_size", false, "metadata_block_size 16 != 8"},
     {"c26_snap_is_btree", false, nullptr},
     {"c26_snap_is_btree", true, "metadata snapshot superblock at block 4: bad checksum"},
-    {"c27_ws_bit_beyond_nr_blocks", false, "era array array block #0 at block 6: nr_entries 16, expected 8"},
+    {"c27_ws_bit_beyond_nr_blocks", false,
+     "era array array block #0 at block 6: nr_entries 16, expected 8"},
     {"c28_era_array_root_zero", false, "era_array_root is 0"},
 };
 
@@ -75,6 +80,8 @@ TEST_CASE("corrupt fixtures are rejected with a message naming block and field")
 TEST_CASE("unknown superblock flag bits are a warning, not an error") {
   MemoryMetadataSource src(era_test::load_gz("era/corrupt/c20_flags.bin.gz"));
   const WrittenSet w = read_written_since(src, {});
-  REQUIRE(w.warnings.size() == 1);
-  CHECK(w.warnings[0] == "superblock: unknown flags 2");
+  REQUIRE(w.findings.warnings().size() == 1);
+  CHECK(to_string(w.findings.warnings()[0]) == "superblock: unknown flags 2");
+  CHECK(w.findings.warnings()[0].kind == DamageKind::kUnknownFlags);
+  CHECK(w.findings.errors().empty());
 }

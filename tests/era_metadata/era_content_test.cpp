@@ -62,7 +62,7 @@ TEST_CASE("repair mode skips damaged parts; strict mode refuses") {
   const EraContent c = read_era_content(c05, repair);
   CHECK(c.writesets.empty());
   CHECK(c.era_array.size() == 16);
-  CHECK(!c.warnings.empty());
+  CHECK(!c.findings.warnings().empty());
   MemoryMetadataSource c13(era_test::load_gz("era/corrupt/c13_ablock_value_size.bin.gz"));
   const EraContent d = read_era_content(c13, repair);
   CHECK(d.writesets.size() == 2);

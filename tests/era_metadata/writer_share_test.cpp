@@ -1,6 +1,7 @@
 // The writer's optional shared era-array layout (one all-zero block referenced from many
 // indices): 0.9 era_check accepts it, 0.9 era_dump prints the same as for the unshared layout,
-// and our own readers (read_written_since, check_metadata) agree on both layouts and with the model.
+// and our own readers (read_written_since, check_metadata) agree on both layouts and with the
+// model.
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -31,7 +32,8 @@ era_test::Model mostly_zero_model(std::uint32_t nr_full_blocks, std::vector<std:
   m.current_era = 6;
   m.eras.assign(m.nr_blocks, 0);
   for (const std::uint32_t k : nonzero) {
-    for (std::uint32_t j = 0; j < kEraEntriesPerBlock; j += 1 + static_cast<std::uint32_t>(rng() % 200)) {
+    for (std::uint32_t j = 0; j < kEraEntriesPerBlock;
+         j += 1 + static_cast<std::uint32_t>(rng() % 200)) {
       const std::uint64_t b = std::uint64_t{k} * kEraEntriesPerBlock + j;
       if (b < m.nr_blocks) m.eras[b] = 1 + static_cast<std::uint32_t>(rng() % 4);
     }
@@ -74,7 +76,8 @@ void compare_layouts(const era_test::Model& m, std::uint64_t want_shared_uses) {
   const auto plain = image_of(wm, false);
   const std::uint64_t used_shared =
       load_le64(shared.data() + sb::kSpaceMapRoot + smroot::kNrAllocated);
-  const std::uint64_t used_plain = load_le64(plain.data() + sb::kSpaceMapRoot + smroot::kNrAllocated);
+  const std::uint64_t used_plain =
+      load_le64(plain.data() + sb::kSpaceMapRoot + smroot::kNrAllocated);
   // Sharing saves every use of the zero block but one.
   CHECK(used_plain - used_shared == (want_shared_uses ? want_shared_uses - 1 : 0));
 
@@ -94,10 +97,10 @@ void compare_layouts(const era_test::Model& m, std::uint64_t want_shared_uses) {
   // Our readers: same answers on both layouts, equal to the model's.
   const MemoryMetadataSource src_shared(shared), src_plain(plain);
   for (const auto* src : {&src_shared, &src_plain}) {
-    const CheckReport r = check_metadata(*src, {});
-    INFO((r.errors.empty() ? std::string() : r.errors.front()));
+    const Findings r = check_metadata(*src, {});
+    INFO((r.errors().empty() ? std::string() : to_string(r.errors().front())));
     CHECK(r.ok());
-    CHECK(r.warnings.empty());
+    CHECK(r.warnings().empty());
   }
   for (std::uint32_t n = 0; n <= m.current_era + 1; ++n) {
     INFO("since era " << n);

@@ -32,8 +32,8 @@ const std::byte* block(const std::vector<std::byte>& img, std::uint64_t i) {
   return img.data() + i * kBlockSize;
 }
 
-std::span<const std::byte> span_of(const std::vector<std::byte>& img, std::uint64_t i) {
-  return {block(img, i), kBlockSize};
+BlockSpan span_of(const std::vector<std::byte>& img, std::uint64_t i) {
+  return BlockSpan(block(img, i), kBlockSize);
 }
 
 class CountingSink final : public MetadataSink {
@@ -87,7 +87,8 @@ TEST_CASE("writer: f1 model has the documented layout and valid checksums") {
     CHECK((verify_block(span_of(img, b), BlockKind::kBtreeNode) ||
            verify_block(span_of(img, b), BlockKind::kArrayBlock)));
   }
-  for (std::uint64_t b = 11; b < 1024; ++b) REQUIRE(identify_block(span_of(img, b)) == std::nullopt);
+  for (std::uint64_t b = 11; b < 1024; ++b)
+    REQUIRE(identify_block(span_of(img, b)) == std::nullopt);
 }
 
 TEST_CASE("writer: refuses a device that is too small, before writing anything") {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "era_metadata/check.hpp"
@@ -22,14 +23,18 @@ using namespace era_metadata;
 
 namespace {
 
-constexpr BlockKind kKinds[] = {BlockKind::kSuperblock, BlockKind::kBtreeNode, BlockKind::kArrayBlock,
-                                BlockKind::kSpaceMapBitmap, BlockKind::kSpaceMapIndex};
+constexpr BlockKind kKinds[] = {BlockKind::kSuperblock, BlockKind::kBtreeNode,
+                                BlockKind::kArrayBlock, BlockKind::kSpaceMapBitmap,
+                                BlockKind::kSpaceMapIndex};
 
 template <typename F>
 void expect_metadata_error(F&& f) {
   try {
     f();
-  } catch (const MetadataError&) {
+  } catch (const MetadataError& e) {
+    // The message is the damage's, on one line.
+    const std::string text = to_string(e.damage());
+    if (text != e.what() || text.find('\n') != std::string::npos) __builtin_trap();
   }
 }
 
@@ -43,10 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t b = 0; b * kBlockSize < image.size(); ++b) {
     std::byte* p = image.data() + b * kBlockSize;
     const auto tag = static_cast<std::uint8_t>(p[0]);
-    if (tag < 5) stamp_block(std::span<std::byte>(p, kBlockSize), kKinds[tag]);
+    if (tag < 5) stamp_block(std::span<std::byte, kBlockSize>(p, kBlockSize), kKinds[tag]);
   }
   // A tail shorter than a block is not part of the device, as with a real file.
-  if (size % kBlockSize != 0 && data[size - 1] % 2 == 0) image.resize(size / kBlockSize * kBlockSize);
+  if (size % kBlockSize != 0 && data[size - 1] % 2 == 0)
+    image.resize(size / kBlockSize * kBlockSize);
   MemoryMetadataSource src(std::move(image));
   const std::uint32_t since = static_cast<std::uint32_t>(size % 9);
 

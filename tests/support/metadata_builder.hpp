@@ -63,7 +63,7 @@ class MetadataBuilder {
   static void patch(std::vector<std::byte>& image, std::uint64_t block, std::size_t offset,
                     std::uint64_t value, std::size_t size, bool restamp = true) {
     std::byte* p = image.data() + block * em::kBlockSize;
-    const std::span<std::byte> blk(p, em::kBlockSize);
+    const std::span<std::byte, em::kBlockSize> blk(p, em::kBlockSize);
     const auto kind = em::identify_block(blk);
     if (size == 4) {
       em::store_le32(p + offset, static_cast<std::uint32_t>(value));
@@ -75,7 +75,8 @@ class MetadataBuilder {
 
   static void save(const std::vector<std::byte>& image, const std::string& path) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
+    f.write(reinterpret_cast<const char*>(image.data()),
+            static_cast<std::streamsize>(image.size()));
     if (!f) throw std::runtime_error("cannot write " + path);
   }
 
@@ -106,7 +107,7 @@ class MetadataBuilder {
   std::byte* blk(std::uint64_t b) { return image_.data() + b * em::kBlockSize; }
   void ref(std::uint64_t b) { ++refs_[b]; }
   void stamp(std::uint64_t b, em::BlockKind kind) {
-    em::stamp_block(std::span<std::byte>(blk(b), em::kBlockSize), kind);
+    em::stamp_block(std::span<std::byte, em::kBlockSize>(blk(b), em::kBlockSize), kind);
   }
 
   // Builds a btree over sorted (key, value) entries; returns the root. Leaves and internal
@@ -114,7 +115,9 @@ class MetadataBuilder {
   std::uint64_t btree(std::uint32_t value_size,
                       const std::vector<std::pair<std::uint64_t, std::vector<std::byte>>>& entries,
                       const std::function<void(const std::vector<std::byte>&)>& on_value_ref = {}) {
-    struct Node { std::uint64_t first_key, location; };
+    struct Node {
+      std::uint64_t first_key, location;
+    };
     auto write_level = [&](std::uint32_t vs, std::uint32_t flags, std::size_t n,
                            const std::function<std::uint64_t(std::size_t)>& key_of,
                            const std::function<void(std::size_t, std::byte*)>& value_of) {
@@ -144,7 +147,8 @@ class MetadataBuilder {
       return out;
     };
     std::vector<Node> level = write_level(
-        value_size, em::node::kLeaf, entries.size(), [&](std::size_t i) { return entries[i].first; },
+        value_size, em::node::kLeaf, entries.size(),
+        [&](std::size_t i) { return entries[i].first; },
         [&](std::size_t i, std::byte* v) {
           std::memcpy(v, entries[i].second.data(), value_size);
           if (on_value_ref) on_value_ref(entries[i].second);
@@ -152,7 +156,8 @@ class MetadataBuilder {
     while (level.size() > 1) {
       const std::vector<Node> children = level;
       level = write_level(
-          8, em::node::kInternal, children.size(), [&](std::size_t i) { return children[i].first_key; },
+          8, em::node::kInternal, children.size(),
+          [&](std::size_t i) { return children[i].first_key; },
           [&](std::size_t i, std::byte* v) {
             em::store_le64(v, children[i].location);
             ref(children[i].location);
@@ -173,8 +178,10 @@ class MetadataBuilder {
     for (std::uint64_t i = 0; i < k; ++i) {
       const std::uint32_t cnt = static_cast<std::uint32_t>(std::min<std::uint64_t>(m, n - i * m));
       std::vector<std::byte> vals(std::size_t{vs} * cnt);
-      for (std::uint32_t j = 0; j < cnt; ++j) value_at(i * m + j, vals.data() + std::size_t{vs} * j);
-      const bool all_zero = std::all_of(vals.begin(), vals.end(), [](std::byte x) { return x == std::byte{0}; });
+      for (std::uint32_t j = 0; j < cnt; ++j)
+        value_at(i * m + j, vals.data() + std::size_t{vs} * j);
+      const bool all_zero =
+          std::all_of(vals.begin(), vals.end(), [](std::byte x) { return x == std::byte{0}; });
       std::uint64_t loc;
       if (share_zero_blocks && all_zero && cnt == m && zero_block) {
         loc = *zero_block;
@@ -195,18 +202,22 @@ class MetadataBuilder {
       em::store_le64(v.data(), loc);
       entries.emplace_back(i, std::move(v));
     }
-    return btree(8, entries, [&](const std::vector<std::byte>& v) { ref(em::load_le64(v.data())); });
+    return btree(8, entries,
+                 [&](const std::vector<std::byte>& v) { ref(em::load_le64(v.data())); });
   }
 
   std::uint64_t bitset(const WritesetSpec& ws) {
     const std::uint64_t words = (std::uint64_t{ws.nr_bits} + 63) / 64;
     std::vector<std::uint64_t> w(words);
     for (auto b : ws.bits) w[b / 64] |= std::uint64_t{1} << (b % 64);
-    return array(8, words, [&](std::uint64_t i, std::byte* out) { em::store_le64(out, w[i]); },
-                 false, nullptr);
+    return array(
+        8, words, [&](std::uint64_t i, std::byte* out) { em::store_le64(out, w[i]); }, false,
+        nullptr);
   }
 
-  struct Roots { std::uint64_t writeset_tree, era_array; };
+  struct Roots {
+    std::uint64_t writeset_tree, era_array;
+  };
   Roots trees(const EraTreesSpec& spec, bool record) {
     Layout& layout = last_layout();
     std::vector<std::uint64_t> era_blocks;
@@ -234,8 +245,8 @@ class MetadataBuilder {
       em::store_le64(v.data() + 4, root);
       entries.emplace_back(ws.era, std::move(v));
     }
-    const std::uint64_t ws_root =
-        btree(12, entries, [&](const std::vector<std::byte>& v) { ref(em::load_le64(v.data() + 4)); });
+    const std::uint64_t ws_root = btree(
+        12, entries, [&](const std::vector<std::byte>& v) { ref(em::load_le64(v.data() + 4)); });
     if (record) {
       layout.writeset_tree_root = ws_root;
       layout.era_array_root = era_root;
@@ -306,7 +317,8 @@ class MetadataBuilder {
     std::uint64_t device = spec.device_blocks;
     // Estimate: the blocks used so far, the ref-count tree and the bitmaps, plus slack.
     if (device == 0) device = std::max<std::uint64_t>(1024, next_ + 64 + next_ / 16320 + 16);
-    const std::uint64_t nr_bitmaps = (device + em::kEntriesPerBitmapBlock - 1) / em::kEntriesPerBitmapBlock;
+    const std::uint64_t nr_bitmaps =
+        (device + em::kEntriesPerBitmapBlock - 1) / em::kEntriesPerBitmapBlock;
     if (nr_bitmaps > em::kMaxIndexEntries) throw std::runtime_error("builder: device too large");
     std::vector<std::uint64_t> bitmaps;
     for (std::uint64_t i = 0; i < nr_bitmaps; ++i) {
@@ -336,7 +348,10 @@ class MetadataBuilder {
       for (std::uint64_t b = first; b < end; ++b) {
         const auto it = refs_.find(b);
         const std::uint32_t c = it == refs_.end() ? 0 : std::min<std::uint32_t>(it->second, 3);
-        if (c == 0) ++nr_free; else ++allocated;
+        if (c == 0)
+          ++nr_free;
+        else
+          ++allocated;
         const std::uint64_t j = b - first;  // entry j: bit 2j worth 2, bit 2j+1 worth 1
         std::byte* words = p + em::kBitmapHeaderSize;
         std::uint64_t w = em::load_le64(words + 8 * (2 * j / 64));
