@@ -17,7 +17,7 @@ TEST_CASE("crc32c matches the standard check value") {
 }
 
 TEST_CASE("crc32c hardware and unaligned tails agree with the reference vectors") {
-  // dm-era-format.md section 0.1: 4092 zero bytes give raw CRC 0x58CDA791.
+  // doc/dm-era-format.md section 0.1: 4092 zero bytes give raw CRC 0x58CDA791.
   std::vector<std::byte> zeros(4092);
   CHECK(crc32c_update(0xFFFFFFFFu, zeros.data(), zeros.size()) == 0x58CDA791u);
   std::array<std::byte, kBlockSize> block{};

@@ -1,4 +1,4 @@
-// Every corrupt fixture (fixtures/era/corrupt/, dm-era-format.md section 11) is rejected with a
+// Every corrupt fixture (fixtures/era/corrupt/, doc/dm-era-format.md section 11) is rejected with a
 // message naming the block and field, or accepted with a warning where the format allows it.
 #include <catch2/catch.hpp>
 

@@ -15,7 +15,7 @@ using namespace era_metadata;
 
 namespace {
 
-era_test::Model f1_model() {  // dm-era-format.md 4.5
+era_test::Model f1_model() {  // doc/dm-era-format.md 4.5
   era_test::Model m;
   m.block_size = 128;
   m.nr_blocks = 16;

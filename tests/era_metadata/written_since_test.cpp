@@ -15,7 +15,7 @@ using era_test::WritesetSpec;
 
 namespace {
 
-// The definition of dm-era-format.md section 7.2, computed from the spec, not from the image.
+// The definition of doc/dm-era-format.md section 7.2, computed from the spec, not from the image.
 std::vector<bool> model(const era_test::EraTreesSpec& s, std::uint32_t n,
                         const std::optional<WritesetSpec>& current) {
   std::vector<bool> r(s.nr_blocks);

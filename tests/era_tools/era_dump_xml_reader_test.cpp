@@ -313,7 +313,7 @@ TEST_CASE("era_dump xml: captured 1.1 dumps round-trip (plus the final newline 1
   for (const char* image : {"emeta_snap", "f1", "f2_no_writesets", "f3_overlap", "f4_current_ws"}) {
     for (const char* kind : {".era_dump.1.1.xml", ".era_dump_logical.1.1.xml"}) {
       const std::string xml = captured_dump(std::string(image) + kind);
-      if (xml.empty()) continue;  // 1.1 failed on this image (its known bug, dm-era-format.md)
+      if (xml.empty()) continue;  // 1.1 failed on this image (its known bug, doc/dm-era-format.md)
       INFO(image << kind);
       CHECK(restore_and_dump(xml) == xml + "\n");
       ++compared;

@@ -185,7 +185,7 @@ TEST_CASE("oracle: kernel-shaped models (consecutive writesets, era array below 
   std::mt19937_64 rng(1122);
   for (int i = 0; i < 10; ++i) {
     Model m = era_test::random_model(rng, {3000, 5, false});
-    // Digestion keeps the era array at or below the lowest archived era (format.md 5.5), and the
+    // Digestion keeps the era array at or below the lowest archived era (doc/dm-era-format.md 5.5), and the
     // archived eras end at current_era - 1.
     const auto k = static_cast<std::uint32_t>(m.writesets.size());
     for (std::uint32_t j = 0; j < k; ++j) m.writesets[j].era = m.current_era - k + j;

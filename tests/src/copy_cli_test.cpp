@@ -81,7 +81,7 @@ TEST_CASE("block list: blocks to bytes and back") {
 
 // Every era_invalidate output captured from thin-provisioning-tools 0.9 and 1.1 (the repository's
 // fixtures) parses to what an independent line-based reading finds. (The two versions do not always
-// agree with each other: 1.1 has known bugs, see dm-era-format.md.)
+// agree with each other: 1.1 has known bugs, see doc/dm-era-format.md 10.)
 TEST_CASE("block list: every captured era_invalidate output parses") {
   const std::filesystem::path dir = SCHELK_FIXTURES_DIR "/era/expected";
   REQUIRE(std::filesystem::is_directory(dir));

@@ -8,7 +8,7 @@
 
 using namespace schelk;
 
-TEST_CASE("era status lines as the kernel prints them (kernel-observations.md)") {
+TEST_CASE("era status lines as the kernel prints them (doc/kernel-behaviour.md 1)") {
   const auto a = parse_era_status("8 75/4096 1 -");
   CHECK(a.metadata_block_sectors == 8);
   CHECK(a.used == 75);

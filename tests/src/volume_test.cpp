@@ -11,7 +11,7 @@
 
 using namespace schelk;
 
-TEST_CASE("ramdisk size formula (schelk-behaviour.md worked values)") {
+TEST_CASE("ramdisk size formula (the original schelk's worked values)") {
   // 32 MiB test volume: required 85,606 bytes.
   CHECK(ramdisk_required_size(32ull << 20, 4096) == 85606);
   // 1.7 TiB at 4 KiB: min about 1.78 GiB, required about 1.96 GiB, ideal about 2.05 GiB.

@@ -166,7 +166,7 @@ inline std::string restore_xml(const Model& m, bool marked) {
   return s;
 }
 
-// The correct --written-since set (dm-era-format.md 7.2 without the current writeset):
+// The correct --written-since set (doc/dm-era-format.md 7.2 without the current writeset):
 // blocks < nr_blocks with era_array >= n or set in a writeset of era >= n.
 // `leak_beyond` reproduces 0.9, which also reports writeset bits >= nr_blocks.
 inline std::vector<bool> written_since(const Model& m, std::uint64_t n, bool leak_beyond = false) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the VM itself: the real dm-era target loads and behaves as
-# /work/shared/reference/kernel-observations.md says (eras, snapshots, O_DIRECT reads of the
+# doc/kernel-behaviour.md says (eras, snapshots, O_DIRECT reads of the
 # metadata device), and thin-provisioning-tools 0.9 accept the kernel's metadata.
 # vm: --disk-mib 256 --ram-mib 64
 set -u

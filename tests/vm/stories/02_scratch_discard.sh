@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The --scratch-discard VM option: the scratch disk deallocates on discard like a real NVMe drive
 # (reads back zeros), and dm-era over it marks only the first block of a discard
-# (kernel-observations.md), which is why a recover after a trim can miss blocks.
+# (doc/kernel-behaviour.md 3), which is why a recover after a trim can miss blocks.
 # vm: --scratch-discard --disk-mib 128 --ram-mib 16
 set -u
 . "$(dirname "$0")/../lib/assert.sh"
