@@ -25,6 +25,7 @@
   X(dm_task_run) \
   X(dm_task_get_info) \
   X(dm_task_get_errno) \
+  X(dm_task_get_versions) \
   X(dm_task_update_nodes) \
   X(dm_get_next_target)
 // clang-format on

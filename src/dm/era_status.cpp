@@ -75,4 +75,12 @@ void validate_dm_name(const std::string& name) {
   if (name == "." || name == "..") throw DmError("dm-era name must not be '.' or '..'.");
 }
 
+std::string missing_era_target_hint(const std::vector<std::string>& target_types) {
+  for (const auto& t : target_types) {
+    if (t == "era") return {};
+  }
+  return "the kernel has no dm-era target: load it with 'modprobe dm-era' (Debian and Ubuntu "
+         "kernels ship it as a module; elsewhere it needs CONFIG_DM_ERA)";
+}
+
 }  // namespace schelk

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace schelk {
 
@@ -29,6 +30,11 @@ EraStatus parse_era_status(std::string_view line);
 // The table parameters: "<metadata dev> <origin dev> <block sectors>".
 std::string era_table_params(const std::string& metadata_dev, const std::string& origin_dev,
                              uint64_t block_sectors);
+
+// What to tell the user when creating an era device failed, given the target types the kernel
+// has registered (dm_task_get_versions): empty when "era" is among them (the failure had another
+// cause), else the fix ("... run 'modprobe dm-era' ...").
+std::string missing_era_target_hint(const std::vector<std::string>& target_types);
 
 // dm names schelk accepts: non-empty, not starting with '-', [A-Za-z0-9._+-] only.
 void validate_dm_name(const std::string& name);

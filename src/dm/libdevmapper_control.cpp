@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "src/dl/devmapper_api.hpp"
 #include "src/dm/dm_control.hpp"
+#include "src/dm/era_status.hpp"
 
 namespace schelk {
 namespace {
@@ -63,7 +66,14 @@ class LibDevmapperControl final : public DmControl {
       fail("add era target to", name, t.get());
     }
     dm().dm_task_set_add_node(t.get(), DM_ADD_NODE_ON_CREATE);
-    run(t.get(), "create", name);
+    try {
+      run(t.get(), "create", name);
+    } catch (const DmError& e) {
+      // The kernel answers a missing target type with a bare EINVAL: say what to do instead.
+      const std::string hint = missing_era_target_hint(target_types());
+      if (hint.empty()) throw;
+      throw DmError(std::string(e.what()) + ": " + hint);
+    }
     // Make sure the node exists whatever udev did.
     dm().dm_mknodes(name.c_str());
   }
@@ -130,6 +140,20 @@ class LibDevmapperControl final : public DmControl {
       dm().dm_task_update_nodes();
     }
     if (!ok) fail(what, name, t);
+  }
+
+  // The target types the kernel has registered; empty when they cannot be listed.
+  static std::vector<std::string> target_types() {
+    std::vector<std::string> types;
+    Task t(dm().dm_task_create(DM_DEVICE_LIST_VERSIONS));
+    if (!t || !dm().dm_task_run(t.get())) return types;
+    const dm_versions* v = dm().dm_task_get_versions(t.get());
+    while (v != nullptr) {
+      types.emplace_back(v->name);
+      if (v->next == 0) break;
+      v = reinterpret_cast<const dm_versions*>(reinterpret_cast<const char*>(v) + v->next);
+    }
+    return types;
   }
 
   static std::string single_target(int type, const std::string& name) {

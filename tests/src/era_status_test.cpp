@@ -80,3 +80,11 @@ TEST_CASE("a metadata snapshot hold drops on release and, best-effort, when aban
   CHECK(std::count(dm.calls.own.begin(), dm.calls.own.end(), "message era drop_metadata_snap") ==
         4);
 }
+
+TEST_CASE("a missing dm-era target is named with its fix") {
+  CHECK(missing_era_target_hint({"linear", "striped", "era", "error"}).empty());
+  const std::string hint = missing_era_target_hint({"linear", "striped", "error"});
+  CHECK(hint.find("no dm-era target") != std::string::npos);
+  CHECK(hint.find("modprobe dm-era") != std::string::npos);
+  CHECK_FALSE(missing_era_target_hint({}).empty());  // nothing listed: say it anyway
+}
