@@ -8,6 +8,7 @@
 
 #include "copier/copy.hpp"
 #include "tests/support/copier_test_support.hpp"
+#include "tests/support/prerequisite.hpp"
 
 using copier::Extent;
 using copier_test::LoopDevice;
@@ -20,8 +21,7 @@ constexpr std::uint64_t kSize = kBlocks * 4096;
 
 bool skip_without_loop(const LoopDevice& a, const LoopDevice& b) {
   if (a.path().empty() || b.path().empty()) {
-    WARN("needs root and loop devices: skipped");
-    return true;
+    schelk::test::skip_test("needs root and loop devices");
   }
   return false;
 }

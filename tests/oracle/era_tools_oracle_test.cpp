@@ -11,6 +11,7 @@
 #include "era_metadata/writer.hpp"
 #include "tests/support/era_model_gen.hpp"
 #include "tests/support/era_tool_run.hpp"
+#include "tests/support/prerequisite.hpp"
 
 namespace {
 
@@ -30,12 +31,6 @@ bool have_09() {
 }
 
 // Our era-dump may not have landed yet (placeholder prints "not implemented yet").
-bool our_dump_implemented() {
-  static const bool yes = run(kSchelk + " era-dump --help 2>&1").out.find("not implemented") ==
-                          std::string::npos;
-  return yes;
-}
-
 // Both images of one model: `ours` from our era-restore, `theirs` from 0.9 era_restore.
 struct Images {
   TempFile xml{"oracle-xml"};
@@ -150,23 +145,19 @@ void compare_model(const Model& m, std::mt19937_64& rng, bool marked, bool dump0
     }
   }
 
-  if (our_dump_implemented()) {
-    CHECK(run(kSchelk + " era-dump " + im.theirs.path()).out == want_dump);
-    CHECK(run(kSchelk + " era-dump " + im.ours.path()).out == want_dump);
-    CHECK(run(kSchelk + " era-dump --logical " + im.theirs.path()).out == logical_dump(m));
-  }
+  CHECK(run(kSchelk + " era-dump " + im.theirs.path()).out == want_dump);
+  CHECK(run(kSchelk + " era-dump " + im.ours.path()).out == want_dump);
+  CHECK(run(kSchelk + " era-dump --logical " + im.theirs.path()).out == logical_dump(m));
 }
 
 }  // namespace
 
 TEST_CASE("oracle: random models through 0.9 and our tools") {
   if (!have_09()) {
-    WARN("thin-provisioning-tools 0.9 not installed; skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
-  if (!our_dump_implemented()) WARN("schelk era-dump not implemented yet: dump comparisons skipped");
   if (era_test::rust_pdata_tools().empty()) {
-    WARN("Rust thin-provisioning-tools absent (scripts/fetch-tpt-rust.sh): 1.x comparisons skipped");
+    schelk::test::skip_test("Rust thin-provisioning-tools absent (scripts/fetch-tpt-rust.sh)");
   }
   std::mt19937_64 rng(0x5EC4E1);
   for (int i = 0; i < 20; ++i) {
@@ -179,8 +170,7 @@ TEST_CASE("oracle: random models through 0.9 and our tools") {
 
 TEST_CASE("oracle: kernel-shaped models (consecutive writesets, era array below them)") {
   if (!have_09()) {
-    WARN("thin-provisioning-tools 0.9 not installed; skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
   std::mt19937_64 rng(1122);
   for (int i = 0; i < 10; ++i) {
@@ -218,8 +208,7 @@ TEST_CASE("oracle: kernel-shaped models (consecutive writesets, era array below 
 
 TEST_CASE("oracle: multi-level writeset tree") {
   if (!have_09()) {
-    WARN("thin-provisioning-tools 0.9 not installed; skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
   std::mt19937_64 rng(31337);
   Model m;
@@ -238,8 +227,7 @@ TEST_CASE("oracle: multi-level writeset tree") {
 
 TEST_CASE("oracle: multi-level era array and bitsets") {
   if (!have_09()) {
-    WARN("thin-provisioning-tools 0.9 not installed; skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
   std::mt19937_64 rng(4242);
   Model m;
@@ -259,8 +247,7 @@ TEST_CASE("oracle: multi-level era array and bitsets") {
 
 TEST_CASE("oracle: era-restore rejects what 0.9 rejects, and leaves the output untouched") {
   if (!have_09()) {
-    WARN("thin-provisioning-tools 0.9 not installed; skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
   const std::string head =
       "<superblock uuid=\"\" block_size=\"64\" nr_blocks=\"10\" current_era=\"2\">\n";

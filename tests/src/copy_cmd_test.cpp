@@ -12,6 +12,7 @@
 
 #include "copier/device.hpp"
 #include "tests/support/copier_test_support.hpp"
+#include "tests/support/prerequisite.hpp"
 
 using copier_test::StampedFile;
 
@@ -131,8 +132,7 @@ TEST_CASE("schelk copy: refusals leave the destination untouched") {
 TEST_CASE("schelk copy: a block-device destination needs -y when there is no terminal") {
   copier_test::LoopDevice src(kSize, 1), dst(kSize, 2);
   if (src.path().empty() || dst.path().empty()) {
-    WARN("needs root and loop devices: skipped");
-    return;
+    schelk::test::skip_test("needs root and loop devices");
   }
   const std::string args = "copy --from " + src.path() + " --to " + dst.path();
   // setsid: no controlling terminal to ask on.
@@ -154,8 +154,7 @@ TEST_CASE("schelk copy: a block-device destination needs -y when there is no ter
 TEST_CASE("schelk copy: one block device as both source and destination is 'the same device'") {
   copier_test::LoopDevice dev(kSize, 1);
   if (dev.path().empty()) {
-    WARN("needs root and loop devices: skipped");
-    return;
+    schelk::test::skip_test("needs root and loop devices");
   }
   // stderr is the point here: it used to say "is in use (mounted, claimed by device-mapper...)".
   const std::string command = std::string(SCHELK_BINARY) + " copy -y --from " + dev.path() +

@@ -14,6 +14,7 @@
 
 #include "tests/support/metadata_builder.hpp"
 #include "tests/support/temp_path.hpp"
+#include "tests/support/prerequisite.hpp"
 
 namespace {
 
@@ -212,8 +213,7 @@ TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage; -q is silent")
 
 TEST_CASE("random built images: our era tools equal the installed 0.9 tools") {
   if (!have_0_9()) {
-    WARN("thin-provisioning-tools 0.9 not installed: skipped");
-    return;
+    FAIL("thin-provisioning-tools 0.9 (the oracle) is not installed: run scripts/install-deps.sh");
   }
   Workdir w;
   std::mt19937_64 rng(11);
@@ -243,15 +243,13 @@ TEST_CASE("random built images: our era tools equal the installed 0.9 tools") {
 
 TEST_CASE("block devices are read with O_DIRECT (loop device over a fixture)") {
   if (::geteuid() != 0 || std::system("command -v losetup >/dev/null 2>&1") != 0) {
-    WARN("needs root and losetup: skipped");
-    return;
+    schelk::test::skip_test("needs root and losetup");
   }
   Workdir w;
   const std::string img = w.image("f1.bin");
   const Result l = run("losetup --find --show " + img);
   if (l.rc != 0) {
-    WARN("no loop device available: skipped (" << l.out << ")");
-    return;
+    schelk::test::skip_test("no loop device available: " + l.out);
   }
   const std::string dev = l.out.substr(0, l.out.find('\n'));
   const Result r = run(w.tool("era_invalidate") + " --written-since 1 " + dev);
@@ -266,8 +264,7 @@ TEST_CASE("era_restore refuses a block device held exclusively (live metadata, a
   // Needs a loop device: without root or losetup this cannot run, and says so with ctest's skip
   // code (SKIP_RETURN_CODE 77) rather than passing.
   if (::geteuid() != 0 || std::system("command -v losetup >/dev/null 2>&1") != 0) {
-    std::fprintf(stderr, "needs root and losetup: skipped\n");
-    std::exit(77);
+    schelk::test::skip_test("needs root and losetup");
   }
   Workdir w;
   REQUIRE(::symlink(SCHELK_BINARY, w.tool("era_restore").c_str()) == 0);
