@@ -2,8 +2,11 @@
 // (libdevmapper, libmount, /proc, /sys, the block devices, era_metadata, the copier) is made.
 #include "src/workflow/cli.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -241,6 +244,33 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
 
 namespace {
 
+// Under --json, file descriptor 1 points at stderr while the command runs, so what a child
+// process prints (mkfs.ext4) cannot corrupt the one JSON object; restored at scope exit.
+class StdoutToStderr {
+ public:
+  explicit StdoutToStderr(bool active) {
+    if (!active) return;
+    std::cout.flush();
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    if (saved_ >= 0 && ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      ::close(saved_);
+      saved_ = -1;
+    }
+  }
+  ~StdoutToStderr() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(saved_, STDOUT_FILENO);
+    ::close(saved_);
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
 // Under --json only the JSON object goes to stdout; nothing else may corrupt it.
 void finish_report(Report& report, bool json, std::ostream& out, std::ostream& human) {
   if (json) {
@@ -315,8 +345,15 @@ int run_workflow_cli(const std::vector<std::string>& args) {
   HostSystemView system(proc, sys);
   SnapshotWrittenSetReader written_sets;
   IoUringVolumeCopier copier;
-  return run_command(p, {*dm, mounter, volumes, system, written_sets, copier}, g, std::cin,
-                     std::cout, std::cerr);
+  std::ostringstream json;
+  int status = 0;
+  {
+    const StdoutToStderr redirect(p.json);
+    status = run_command(p, {*dm, mounter, volumes, system, written_sets, copier}, g, std::cin,
+                         p.json ? json : std::cout, std::cerr);
+  }
+  std::cout << json.str();
+  return status;
 }
 
 }  // namespace schelk

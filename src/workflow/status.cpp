@@ -19,6 +19,7 @@ struct Reality {
   std::optional<bool> discards_off;
   std::optional<Journal> journal;
   std::string journal_error;
+  bool dm_unknown = false;  // device-mapper could not be asked (not root)
 };
 
 void observe_journal(Context& ctx, Reality& r) {
@@ -39,6 +40,7 @@ Reality observe(Context& ctx, const State& st) {
       r.discards_off = ctx.system().discards_disabled(*r.dm);
     }
   } catch (const std::exception&) {
+    r.dm_unknown = !r.dm;
   }
   observe_journal(ctx, r);
   return r;
@@ -65,7 +67,10 @@ Condition classify(const std::optional<State>& st, const Reality& r) {
   if (!r.journal_error.empty()) return kUnreadable;
   if (r.journal || (r.era && r.era->snapshot_block)) return kInterrupted;
   if (!st) return kNotInitialized;
-  return consistent(*st, r) ? kConsistent : kInconsistent;
+  // Without root the era device cannot be seen: judge by the mount alone rather than call a
+  // healthy mounted volume inconsistent.
+  const bool ok = r.dm_unknown ? st->is_mounted == r.mounted : consistent(*st, r);
+  return ok ? kConsistent : kInconsistent;
 }
 
 // The status fields of --json, in the order they always had (D8: an unreadable journal is an
