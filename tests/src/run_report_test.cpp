@@ -128,7 +128,8 @@ TEST_CASE("Report: the object's fields, the Steps line, a timer that also ends o
   CHECK(t.steps.size() == 3);
 }
 
-TEST_CASE("--json of init-new, init-from, mount, recover, promote, restore, full-recover") {
+TEST_CASE(
+    "the --json object of init-new, init-from, mount, recover, promote, restore, full-recover") {
   Rig rig;
   write_at(rig.scratch, 0, "DIFFERENT");
 
