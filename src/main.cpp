@@ -1,8 +1,10 @@
 // schelk: one binary for the workflow, the block copier and the dm-era metadata tools.
 // Invoked as era_invalidate/era_dump/era_check/era_restore it behaves as that tool.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +16,7 @@
 namespace {
 
 struct Tool {
-  std::string_view name;  // as a subcommand
+  std::string_view name;   // as a subcommand
   std::string_view alias;  // as argv[0]
   int (*run)(int, char**);
 };
@@ -47,13 +49,33 @@ int dispatch(int argc, char** argv) {
   return schelk::run_workflow_cli(std::vector<std::string>(argv, argv + argc));
 }
 
-}  // namespace
+// A result that never reached stdout (a full disk, a closed pipe with SIGPIPE ignored) must not
+// look like success to a script; the message goes to stderr. Returns false when writing failed.
+bool stdout_written() {
+  // std::cout shares stdout's buffer: the first failing flush (either) sets errno.
+  errno = 0;
+  std::cout.flush();
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && !std::ferror(stdout) && !std::cout.fail()) return true;
+  std::fprintf(stderr, "Error: cannot write to standard output%s%s; the output is incomplete.\n",
+               error ? ": " : "", error ? std::strerror(error) : "");
+  return false;
+}
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   try {
     return dispatch(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "Error: %s\n", e.what());
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int status = run(argc, argv);
+  if (!stdout_written()) return status != 0 ? status : 1;
+  return status;
 }

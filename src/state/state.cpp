@@ -75,6 +75,13 @@ State state_from_json(const std::string& text) {
 }
 
 std::optional<State> load_state(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    // An ifstream opens a directory and then reads nothing ("unexpected end of input").
+    throw StateError("State path " + path.string() +
+                     " is a directory, not a state file; give the file's path with "
+                     "--state-path or SCHELK_STATE.");
+  }
   std::ifstream in(path);
   if (!in) {
     if (errno == ENOENT) return std::nullopt;
@@ -82,7 +89,17 @@ std::optional<State> load_state(const std::filesystem::path& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  return state_from_json(buf.str());
+  try {
+    return state_from_json(buf.str());
+  } catch (const StateError& e) {
+    // Name the file: with $SCHELK_STATE or the default path the user may not know which it is.
+    const std::string prefix = "State file is corrupted: ";
+    std::string detail = e.what();
+    if (detail.rfind(prefix, 0) == 0) detail.erase(0, prefix.size());
+    throw StateError(prefix + path.string() + ": " + detail +
+                     ". Repair or remove it, then run 'schelk init-new' or 'schelk init-from' "
+                     "again.");
+  }
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::filesystem::path& tmp,

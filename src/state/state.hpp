@@ -43,7 +43,8 @@ std::string state_to_json(const State& state);
 // a missing dm_era_name defaults to bench_era.
 State state_from_json(const std::string& text);
 
-// None when the file does not exist ("not initialized").
+// None when the file does not exist ("not initialized"). Throws StateError naming the path when
+// it is a directory or its contents are malformed, std::system_error when it cannot be read.
 std::optional<State> load_state(const std::filesystem::path& path);
 // create_dir_all, write <dir>/.state.json.tmp, fsync, rename, fsync the directory.
 void save_state(const std::filesystem::path& path, const State& state);

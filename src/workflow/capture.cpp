@@ -47,13 +47,17 @@ void check_journal_matches(const Journal& j, const State& st, Operation op) {
 // as the journal; the snapshot is dropped on every path.
 Journal read_and_save_written_set(Context& ctx, const State& st, Operation op, uint32_t since) {
   auto& dm = ctx.dm();
+  StepTimer timer(ctx.report(), "snapshot");
   MetadataSnapshotHold snapshot(dm, st.dm_era_name, ctx.err());
+  timer.stop();
   test_stop_point("after-take-snap");
   if (!dm.status(st.dm_era_name).snapshot_block) {
     throw std::runtime_error("dm-era device '" + st.dm_era_name +
                              "' reports no metadata snapshot after take_metadata_snap");
   }
+  timer.next("read written set");
   WrittenBlocks written = ctx.written_sets().read(st.ramdisk, since);
+  timer.stop();
   const uint64_t size = ctx.volumes().size(st.scratch);
   const uint64_t expected_blocks = (size + st.granularity - 1) / st.granularity;
   if (written.data_block_sectors != st.granularity / 512 || written.nr_blocks != expected_blocks) {
@@ -70,8 +74,11 @@ Journal read_and_save_written_set(Context& ctx, const State& st, Operation op, u
   j.nr_blocks = written.nr_blocks;
   j.era = since;
   j.ranges = std::move(written.ranges);
+  timer.next("save written set");
   save_journal(ctx.options().state_path, j);
+  timer.stop();
   test_stop_point("after-journal");
+  timer.next("drop snapshot");
   snapshot.release();
   return j;
 }
@@ -87,6 +94,7 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   if (!device_exists) {
     if (!journal) throw std::runtime_error(missing_device_message(st, op));
     check_journal_matches(*journal, st, op);
+    ctx.report().fields["resumed"] = true;
     out << "Resuming an interrupted " << journal->operation << " from the saved written set ("
         << count_blocks(journal->ranges) << " blocks, " << journal_path_for(state_path).string()
         << ")." << std::endl;
@@ -100,7 +108,9 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
 
   if (ctx.mounter().is_mounted(st.mount_point)) {
     out << "Unmounting " << st.mount_point << "..." << std::endl;
+    StepTimer timer(ctx.report(), "unmount");
     ctx.mounter().unmount(st.mount_point, kill);
+    timer.stop();
     test_stop_point("after-unmount");
   } else {
     out << "Mountpoint " << st.mount_point << " not actually mounted, skipping unmount..."
@@ -111,6 +121,7 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   if (before.snapshot_block) {
     // Left by a run killed between take and drop; ours would fail with EINVAL.
     out << "Dropping a metadata snapshot left by an interrupted run..." << std::endl;
+    StepTimer timer(ctx.report(), "drop stale snapshot");
     dm.message(st.dm_era_name, "drop_metadata_snap");
   }
   const uint32_t since = static_cast<uint32_t>(st.current_era.value_or(0));
@@ -118,7 +129,9 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   journal = read_and_save_written_set(ctx, st, op, since);
   test_stop_point("after-drop");
   out << "Removing dm-era device '" << st.dm_era_name << "'..." << std::endl;
+  StepTimer timer(ctx.report(), "remove device");
   dm.remove(st.dm_era_name);
+  timer.stop();
   test_stop_point("after-remove");
   return *journal;
 }
@@ -151,6 +164,7 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
   const std::string& from = to_virgin ? st.scratch : st.virgin;
   const std::string& to = to_virgin ? st.virgin : st.scratch;
   const uint64_t blocks = count_blocks(journal.ranges);
+  ctx.report().path = "incremental";
   CopyReport report;
   if (blocks > 0) {
     out << words.copying << " " << blocks << " blocks from " << from << " to " << to << "..."
@@ -162,19 +176,30 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
       ctx.copier().copy({from, to, first, false, false});
       test_stop_point("mid-copy");
     }
+    StepTimer timer(ctx.report(), verify ? "copy and verify" : "copy");
     report = ctx.copier().copy({from, to, std::move(extents), verify, true});
+    timer.stop();
+    ctx.report().add_copy(report.bytes, blocks, st.granularity);
     check_verified(report, from, to);
   }
   test_stop_point("after-copy");
   st.is_mounted = false;
   st.current_era.reset();
-  if (to_virgin) st.virgin_superblock_hash = ctx.volumes().hash_superblock(st.virgin);
+  if (to_virgin) {
+    StepTimer hash(ctx.report(), "hash superblock");
+    st.virgin_superblock_hash = ctx.volumes().hash_superblock(st.virgin);
+  }
   // Stamp before the state says "not mounted": a kill between the two must not leave a saved
   // state whose stamp predates our own copy (the next mount would refuse).
+  StepTimer timer(ctx.report(), "stamp scratch");
   record_scratch_untouched(ctx, st);
+  timer.next("save state");
   ctx.save(st);
+  timer.stop();
   test_stop_point("after-save");
+  timer.next("remove written set");
   remove_journal(ctx.options().state_path);
+  timer.stop();
   if (blocks == 0) {
     out << words.nothing << "\n";
   } else {

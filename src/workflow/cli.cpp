@@ -2,7 +2,11 @@
 // (libdevmapper, libmount, /proc, /sys, the block devices, era_metadata, the copier) is made.
 #include "src/workflow/cli.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -24,7 +28,7 @@ struct CommandInfo {
 
 const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
                                             "mount-point", "mount-options", "granularity",
-                                            "dm-era-name", "verify"};
+                                            "dm-era-name", "verify",        "json"};
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = [] {
@@ -42,35 +46,37 @@ const std::vector<CommandInfo>& commands() {
          from, false, [](Context& ctx, const ParsedCommand& p) { cmd_init_from(ctx, p.init); }},
         {"mount",
          "Put dm-era over scratch and mount it; all writes are tracked",
-         {},
+         {"json"},
          true,
          [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); }},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
-         {"kill", "verify"},
+         {"kill", "verify", "json"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); }},
         {"restore",
          "recover, then mount again (one lock)",
-         {"kill", "verify"},
+         {"kill", "verify", "json"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); }},
         {"promote",
          "(destructive) Copy the blocks written since mount from scratch to virgin. The old "
          "virgin data is lost and cannot be recovered.",
-         {"kill", "verify"},
+         {"kill", "verify", "json"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); }},
         {"full-recover",
          "Copy all of virgin onto scratch (destructive to scratch)",
-         {"verify"},
+         {"verify", "json"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify); }},
         {"status",
          "Show configuration and state (default)",
-         {"json"},
+         {"json", "check"},
          false,
-         [](Context& ctx, const ParsedCommand& p) { cmd_status(ctx, p.json); }},
+         [](Context& ctx, const ParsedCommand& p) {
+           cmd_status(ctx, {p.json, p.check});
+         }},
     };
   }();
   return kCommands;
@@ -107,7 +113,10 @@ po::options_description command_options() {
       "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
       "kill,k", "SIGKILL processes that keep the mount point busy")(
       "verify", "Compare source and destination after copying")(
-      "json", "Print the status as one JSON object");
+      "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
+      "check",
+      "Exit 3, 4 or 5 when an operation is pending or the state is inconsistent or "
+      "unreadable");
   return d;
 }
 
@@ -229,7 +238,70 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   p.recover.verify = p.verify;
   p.init.verify = p.verify;
   p.json = vm.count("json") > 0;
+  p.check = vm.count("check") > 0;
   return p;
+}
+
+namespace {
+
+// Under --json, file descriptor 1 points at stderr while the command runs, so what a child
+// process prints (mkfs.ext4) cannot corrupt the one JSON object; restored at scope exit.
+class StdoutToStderr {
+ public:
+  explicit StdoutToStderr(bool active) {
+    if (!active) return;
+    std::cout.flush();
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    if (saved_ >= 0 && ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      ::close(saved_);
+      saved_ = -1;
+    }
+  }
+  ~StdoutToStderr() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(saved_, STDOUT_FILENO);
+    ::close(saved_);
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+// Under --json only the JSON object goes to stdout; nothing else may corrupt it.
+void finish_report(Report& report, bool json, std::ostream& out, std::ostream& human) {
+  if (json) {
+    out << report.to_json().dump() << "\n";
+  } else if (report.outcome != "error" && !report.steps.empty()) {
+    human << report.steps_line() << "\n";
+  }
+}
+
+}  // namespace
+
+int run_command(const ParsedCommand& p, Services services, const GlobalOptions& options,
+                std::istream& in, std::ostream& out, std::ostream& err) {
+  const auto* info = find_command(p.command);
+  if (!info) throw std::logic_error("run_command: unknown command " + p.command);
+  std::ostream& human = p.json ? err : out;
+  Context ctx(options, services, in, human, err);
+  Report& report = ctx.report();
+  report.command = info->name;
+  int status = 0;
+  try {
+    info->run(ctx, p);
+    status = report.exit_code;
+  } catch (const std::exception& e) {
+    report.outcome = "error";
+    report.error = e.what();
+    err << "Error: " << e.what() << "\n";
+    status = report.exit_code != 0 ? report.exit_code : 1;
+  }
+  finish_report(report, p.json, out, human);
+  return status;
 }
 
 int run_workflow_cli(const std::vector<std::string>& args) {
@@ -238,6 +310,15 @@ int run_workflow_cli(const std::vector<std::string>& args) {
     p = parse_workflow_args(args);
   } catch (const UsageError& e) {
     std::cerr << "error: " << e.what() << "\n\nFor more information, try '--help'.\n";
+    if (std::find(args.begin(), args.end(), "--json") != args.end()) {
+      // Which command was meant is unknown: a script still gets its one object.
+      Report report;
+      report.outcome = "error";
+      report.error = e.what();
+      auto j = report.to_json();
+      j["command"] = nullptr;
+      std::cout << j.dump() << "\n";
+    }
     return 2;
   }
   if (p.version) {
@@ -264,10 +345,15 @@ int run_workflow_cli(const std::vector<std::string>& args) {
   HostSystemView system(proc, sys);
   SnapshotWrittenSetReader written_sets;
   IoUringVolumeCopier copier;
-  Context ctx(g, {*dm, mounter, volumes, system, written_sets, copier}, std::cin, std::cout,
-              std::cerr);
-  info->run(ctx, p);
-  return 0;
+  std::ostringstream json;
+  int status = 0;
+  {
+    const StdoutToStderr redirect(p.json);
+    status = run_command(p, {*dm, mounter, volumes, system, written_sets, copier}, g, std::cin,
+                         p.json ? json : std::cout, std::cerr);
+  }
+  std::cout << json.str();
+  return status;
 }
 
 }  // namespace schelk

@@ -20,7 +20,8 @@ struct ParsedCommand {
   double lock_timeout = 0;
   InitOptions init;
   RecoverOptions recover;
-  bool json = false;
+  bool json = false;   // every workflow command
+  bool check = false;  // status only
   bool verify = false;
 };
 
@@ -36,7 +37,14 @@ std::string workflow_usage();
 std::string command_usage(const std::string& command);
 std::string version_string();
 
-// Parses and runs; returns the exit status.
+// Runs a parsed workflow command on `services`. The human text goes to `out`, or to `err`
+// under --json, where `out` gets exactly one JSON object (the Report; an error is an object with
+// "outcome": "error" too). An error is also printed as "Error: <message>" on `err`. Returns the
+// exit status: 0, 1 on error, or the command's own (status --check: 3, 4, 5).
+int run_command(const ParsedCommand& p, Services services, const GlobalOptions& options,
+                std::istream& in, std::ostream& out, std::ostream& err);
+
+// Parses and runs; returns the exit status (2 for usage errors).
 int run_workflow_cli(const std::vector<std::string>& args);
 
 }  // namespace schelk

@@ -17,6 +17,7 @@ void Context::require_root() {
 }
 
 StateLock Context::lock() {
+  StepTimer timer(report_, "lock");
   return StateLock::acquire(options_.state_path, options_.lock_timeout, err_);
 }
 

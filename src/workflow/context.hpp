@@ -1,7 +1,8 @@
 // What every workflow command gets: the global options, the console streams and the system it
 // acts on, as narrow interfaces (dm control, mounter, volumes, the kernel's view, the written-set
 // reader, the copier). There is no default for any of them: the real implementations are made
-// only in the CLI entry (cli.cpp), the fakes in tests/support/workflow_fakes.hpp.
+// only in the CLI entry (cli.cpp), the fakes in tests/support/workflow_fakes.hpp. The context
+// also carries the command's Report (steps, copy counts, outcome), printed by the CLI at the end.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "src/state/state.hpp"
 #include "src/volume/volume_ops.hpp"
 #include "src/workflow/block_copy.hpp"
+#include "src/workflow/run_report.hpp"
 #include "src/workflow/system_view.hpp"
 #include "src/workflow/written_set.hpp"
 
@@ -51,12 +53,16 @@ class Context {
   VolumeCopier& copier() { return services_.copier; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
+  Report& report() { return report_; }
+  const Report& report() const { return report_; }
 
   // Throws "This command requires root privileges. ..." unless the system says we are root.
   void require_root();
-  // The state lock, waiting up to --lock-timeout (the wait is announced on err()).
+  // The state lock, waiting up to --lock-timeout (the wait is announced on err(); timed as the
+  // step "lock").
   StateLock lock();
-  // Loads the state or fails with schelk's "has not been initialized" message.
+  // Loads the state or fails with schelk's "has not been initialized" message; a state file that
+  // cannot be read throws StateError naming its path.
   State load_initialized() const;
   void save(const State& state) const;
   // "<msg> [y/N] " unless --yes; anything but y/yes fails "Operation cancelled by user."
@@ -68,6 +74,7 @@ class Context {
   std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
+  Report report_;
 };
 
 class CancelledError : public std::runtime_error {

@@ -32,20 +32,31 @@ void cmd_full_recover(Context& ctx, bool verify) {
         "An interrupted promote left virgin partly overwritten; run "
         "'schelk promote' to finish it before a full recovery.");
   }
+  StepTimer timer(ctx.report(), "check");
   const uint64_t size = require_block_device_pair(
       volumes, st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
         return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize);
       });
+  timer.stop();
   out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
       << st.virgin << " (" << base::format_bytes(size) << ").\n";
   ctx.confirm("Proceed with full recovery?");
   out << "Copying " << st.virgin << " to " << st.scratch << "..." << std::endl;
+  ctx.report().path = "full";
+  timer.next(verify ? "copy and verify" : "copy");
   const auto report = ctx.copier().copy({st.virgin, st.scratch, {{0, size}}, verify, true});
+  timer.stop();
+  ctx.report().add_copy(report.bytes, (size + st.granularity - 1) / st.granularity, st.granularity);
   check_verified(report, st.virgin, st.scratch);
+  timer.next("hash superblock");
   st.virgin_superblock_hash = volumes.hash_superblock(st.virgin);
+  timer.next("stamp scratch");
   record_scratch_untouched(ctx, st);
+  timer.next("save state");
   ctx.save(st);
+  timer.next("remove written set");
   remove_journal(ctx.options().state_path);
+  timer.stop();
   out << "Full recovery complete: " << base::format_bytes(report.bytes) << " copied in "
       << base::format_duration(report.seconds) << ".\n";
 }

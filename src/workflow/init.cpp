@@ -96,12 +96,17 @@ void make_volumes(Context& ctx, const InitOptions& o, InitKind kind, uint64_t si
   auto& out = ctx.out();
   if (kind == InitKind::kNew) {
     out << "Creating ext4 filesystem on " << o.virgin << "..." << std::endl;
+    StepTimer timer(ctx.report(), "mkfs");
     ctx.volumes().make_ext4(o.virgin);
   }
   if (kind == InitKind::kFrom && o.no_copy) return;
+  ctx.report().path = "full";
   out << "Copying " << o.virgin << " to " << o.scratch << " (" << base::format_bytes(size) << ")..."
       << std::endl;
+  StepTimer timer(ctx.report(), o.verify ? "copy and verify" : "copy");
   const auto report = ctx.copier().copy({o.virgin, o.scratch, {{0, size}}, o.verify, true});
+  timer.stop();
+  ctx.report().add_copy(report.bytes, (size + o.granularity - 1) / o.granularity, o.granularity);
   out << "  " << base::format_bytes(report.bytes) << " copied in "
       << base::format_duration(report.seconds) << "\n";
   if (report.verify_mismatches && *report.verify_mismatches != 0) {
@@ -121,9 +126,13 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   st.granularity = o.granularity;
   st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
+  StepTimer timer(ctx.report(), "stamp scratch");
   record_scratch_untouched(ctx, st);
+  timer.next("save state");
   ctx.save(st);
+  timer.next("remove written set");
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
+  timer.stop();
 }
 
 void print_initialized(std::ostream& out, const InitOptions& o, const std::string& state_path) {
@@ -137,7 +146,9 @@ void print_initialized(std::ostream& out, const InitOptions& o, const std::strin
 void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   ctx.require_root();
   auto lock = ctx.lock();
+  StepTimer timer(ctx.report(), "check");
   const CheckedInit checked = check_init(ctx, o, kind);
+  timer.stop();
   confirm_destruction(ctx, o, kind);
   make_volumes(ctx, o, kind, checked.size);
   save_initialized_state(ctx, o, checked.fstype);

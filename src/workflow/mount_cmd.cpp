@@ -67,18 +67,26 @@ uint32_t create_era_device(Context& ctx, const State& st, uint64_t size) {
   auto& out = ctx.out();
   auto& dm = ctx.dm();
   out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
+  StepTimer timer(ctx.report(), "clear metadata");
   ctx.volumes().zero(st.ramdisk);
+  timer.stop();
   out << "Creating dm-era device '" << st.dm_era_name << "' over " << st.scratch << "..."
       << std::endl;
+  timer.next("create device");
   dm.create_era(st.dm_era_name, st.ramdisk, st.scratch, size / 512, st.granularity / 512);
+  timer.stop();
   try {
     // The era the device starts in: every write after it counts (schelk stored a fixed 1).
     const uint32_t base_era = dm.status(st.dm_era_name).current_era;
+    timer.next("checkpoint");
     dm.message(st.dm_era_name, "checkpoint");
+    timer.stop();
     const auto info = dm.info(st.dm_era_name);
     if (!info) throw std::runtime_error("dm-era device '" + st.dm_era_name + "' vanished");
     // dm-era marks only the first block of a discard: refuse discards while tracking.
+    timer.next("discards off");
     turn_discards_off(ctx, *info);
+    timer.stop();
     return base_era;
   } catch (const std::exception& e) {
     remove_era_device_after(ctx, st, e);
@@ -93,9 +101,12 @@ void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t
   // handles (mounted, device present).
   st.is_mounted = true;
   st.current_era = base_era;
+  StepTimer timer(ctx.report(), "save state");
   ctx.save(st);
+  timer.next("mount");
   try {
     ctx.mounter().mount(device, st.mount_point, st.fstype, st.mount_options.value_or(""));
+    timer.stop();
   } catch (const std::exception& e) {
     remove_era_device_after(ctx, st, e);
     st.is_mounted = false;
@@ -109,7 +120,9 @@ void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t
 
 void mount_locked(Context& ctx) {
   State st = ctx.load_initialized();
+  StepTimer timer(ctx.report(), "check");
   const uint64_t size = check_mount(ctx, st);
+  timer.stop();
   auto& out = ctx.out();
   warn_if_discard_option(out, st.mount_options);
   const uint32_t base_era = create_era_device(ctx, st, size);

@@ -22,6 +22,7 @@ void cmd_promote(Context& ctx, const RecoverOptions& opts) {
       remove_journal(state_path);
       out << "The interrupted promote had finished; removed its saved written set. Nothing to "
              "promote.\n";
+      ctx.report().outcome = "nothing_to_do";
       return;
     }
     throw std::runtime_error("Volume is not mounted.");

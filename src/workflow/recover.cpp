@@ -11,6 +11,7 @@ void recover_locked(Context& ctx, const RecoverOptions& opts) {
   if (!st.is_mounted) {
     remove_journal(ctx.options().state_path);  // stale: the copy that wrote it finished
     ctx.out() << "Volume is not mounted. Nothing to recover.\n";
+    ctx.report().outcome = "nothing_to_do";
     return;
   }
   const Journal j = capture_written_set(ctx, st, Operation::kRecover, opts.kill);

@@ -18,6 +18,7 @@ void cmd_restore(Context& ctx, const RecoverOptions& opts) {
   ctx.out() << "Recovery succeeded. Mounting restored scratch volume...\n";
   try {
     mount_locked(ctx);
+    ctx.report().outcome = "ok";  // a recover with nothing to do is still followed by a mount
   } catch (const std::exception& e) {
     throw std::runtime_error(
         std::string("Restore recovered the scratch volume but failed to mount it: ") + e.what());

@@ -1,7 +1,9 @@
 // status (the default command): configuration and state compared with reality. Needs neither
-// root nor the lock; --json prints one object for scripts.
+// root nor the lock; --json puts the fields into the command's report (one object for scripts),
+// --check turns the comparison into the exit status (README "Exit codes").
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "base/sha256.hpp"
 #include "src/state/journal.hpp"
@@ -17,7 +19,16 @@ struct Reality {
   std::optional<bool> discards_off;
   std::optional<Journal> journal;
   std::string journal_error;
+  bool dm_unknown = false;  // device-mapper could not be asked (not root)
 };
+
+void observe_journal(Context& ctx, Reality& r) {
+  try {
+    r.journal = load_journal(ctx.options().state_path);
+  } catch (const std::exception& e) {
+    r.journal_error = e.what();
+  }
+}
 
 Reality observe(Context& ctx, const State& st) {
   Reality r;
@@ -29,16 +40,43 @@ Reality observe(Context& ctx, const State& st) {
       r.discards_off = ctx.system().discards_disabled(*r.dm);
     }
   } catch (const std::exception&) {
+    r.dm_unknown = !r.dm;
   }
-  try {
-    r.journal = load_journal(ctx.options().state_path);
-  } catch (const std::exception& e) {
-    r.journal_error = e.what();
-  }
+  observe_journal(ctx, r);
   return r;
 }
 
-void print_json(Context& ctx, const std::optional<State>& st, const Reality& r) {
+bool consistent(const State& st, const Reality& r) {
+  return st.is_mounted == r.mounted && st.is_mounted == r.dm.has_value();
+}
+
+// What --check answers, worst first: the state (or the journal) cannot be read; an interrupted
+// recover/promote left a saved written set or a held metadata snapshot; the state disagrees with
+// the mount and the era device.
+struct Condition {
+  const char* name;
+  int exit_code;
+};
+constexpr Condition kNotInitialized{"not_initialized", 0};
+constexpr Condition kConsistent{"consistent", 0};
+constexpr Condition kInterrupted{"interrupted_operation", kExitInterrupted};
+constexpr Condition kInconsistent{"inconsistent", kExitInconsistent};
+constexpr Condition kUnreadable{"unreadable", kExitUnreadable};
+
+Condition classify(const std::optional<State>& st, const Reality& r) {
+  if (!r.journal_error.empty()) return kUnreadable;
+  if (r.journal || (r.era && r.era->snapshot_block)) return kInterrupted;
+  if (!st) return kNotInitialized;
+  // Without root the era device cannot be seen: judge by the mount alone rather than call a
+  // healthy mounted volume inconsistent.
+  const bool ok = r.dm_unknown ? st->is_mounted == r.mounted : consistent(*st, r);
+  return ok ? kConsistent : kInconsistent;
+}
+
+// The status fields of --json, in the order they always had (D8: an unreadable journal is an
+// object with its error, not null).
+nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& st,
+                                     const Reality& r) {
   nlohmann::ordered_json j;
   j["state_path"] = ctx.options().state_path.string();
   j["initialized"] = st.has_value();
@@ -60,21 +98,67 @@ void print_json(Context& ctx, const std::optional<State>& st, const Reality& r) 
     j["dm_era_metadata_snapshot"] =
         r.era && r.era->snapshot_block ? nlohmann::ordered_json(*r.era->snapshot_block) : nullptr;
     j["discards_disabled"] = r.discards_off ? nlohmann::ordered_json(*r.discards_off) : nullptr;
-    j["consistent"] = st->is_mounted == r.mounted && st->is_mounted == r.dm.has_value();
-    j["saved_written_set"] =
-        r.journal ? nlohmann::ordered_json{{"operation", r.journal->operation},
-                                           {"blocks", count_blocks(r.journal->ranges)}}
-                  : nlohmann::ordered_json(nullptr);
+    j["consistent"] = consistent(*st, r);
   }
-  ctx.out() << j.dump() << "\n";
+  if (st || !r.journal_error.empty() || r.journal) {
+    if (r.journal) {
+      j["saved_written_set"] = {{"operation", r.journal->operation},
+                                {"blocks", count_blocks(r.journal->ranges)}};
+    } else if (!r.journal_error.empty()) {
+      j["saved_written_set"] = {
+          {"operation", nullptr}, {"blocks", nullptr}, {"error", r.journal_error}};
+    } else {
+      j["saved_written_set"] = nullptr;
+    }
+  }
+  return j;
+}
+
+void print_saved_written_set(std::ostream& out, const Reality& r) {
+  if (r.journal) {
+    out << "  Saved written set: " << count_blocks(r.journal->ranges) << " blocks from an "
+        << "interrupted " << r.journal->operation << " (run 'schelk " << r.journal->operation
+        << "' to finish)\n";
+  } else if (!r.journal_error.empty()) {
+    out << "  Saved written set: unreadable (" << r.journal_error << ")\n";
+  }
+}
+
+// A state file that cannot be read: say so with what can still be told (the journal), then fail.
+[[noreturn]] void report_unreadable_state(Context& ctx, const StatusOptions& opts,
+                                          const std::string& error) {
+  Reality r;
+  observe_journal(ctx, r);
+  auto fields = status_fields(ctx, std::nullopt, r);
+  fields["initialized"] = nullptr;  // a file is there, but what it says is unknown
+  fields["condition"] = kUnreadable.name;
+  ctx.report().fields = std::move(fields);
+  if (opts.check) ctx.report().exit_code = kUnreadable.exit_code;
+  if (!opts.json) {
+    auto& out = ctx.out();
+    out << "schelk status\n=============\n\n";
+    out << "State file: " << ctx.options().state_path.string() << "\n";
+    out << "  State: UNREADABLE (" << error << ")\n";
+    print_saved_written_set(out, r);
+  }
+  throw std::runtime_error(error);
 }
 
 }  // namespace
 
-void cmd_status(Context& ctx, bool json) {
-  const auto st = load_state(ctx.options().state_path);
+void cmd_status(Context& ctx, const StatusOptions& opts) {
+  std::optional<State> st;
+  try {
+    st = load_state(ctx.options().state_path);
+  } catch (const std::exception& e) {
+    report_unreadable_state(ctx, opts, e.what());
+  }
   const Reality r = st ? observe(ctx, *st) : Reality{};
-  if (json) return print_json(ctx, st, r);
+  const Condition condition = classify(st, r);
+  ctx.report().fields = status_fields(ctx, st, r);
+  ctx.report().fields["condition"] = condition.name;
+  if (opts.check) ctx.report().exit_code = condition.exit_code;
+  if (opts.json) return;
   auto& out = ctx.out();
   if (!st) {
     out << "schelk is not initialized.\n"
@@ -119,15 +203,12 @@ void cmd_status(Context& ctx, bool json) {
     out << "  Discards: " << (*r.discards_off ? "off (while tracking)" : "ON - not tracked!")
         << "\n";
   }
-  if (r.journal) {
-    out << "  Saved written set: " << count_blocks(r.journal->ranges) << " blocks from an "
-        << "interrupted " << r.journal->operation << " (run 'schelk " << r.journal->operation
-        << "' to finish)\n";
-  } else if (!r.journal_error.empty()) {
-    out << "  Saved written set: unreadable (" << r.journal_error << ")\n";
-  }
+  print_saved_written_set(out, r);
   out << "\nVolume checksum:\n";
   out << "  Superblock hash: " << base::to_hex(st->virgin_superblock_hash) << "\n";
+  if (opts.check) {
+    out << "\nCheck: " << condition.name << " (exit " << condition.exit_code << ")\n";
+  }
 }
 
 }  // namespace schelk

@@ -23,6 +23,16 @@ struct InitOptions {
   bool verify = false;
 };
 
+struct StatusOptions {
+  bool json = false;   // only the report's JSON: no text
+  bool check = false;  // the exit status says what status found (the kExit* codes)
+};
+
+// status --check exit codes (README "Exit codes"); 1 is any error, 2 a usage error.
+inline constexpr int kExitInterrupted = 3;   // an interrupted recover/promote is pending
+inline constexpr int kExitInconsistent = 4;  // the state disagrees with the mount / era device
+inline constexpr int kExitUnreadable = 5;    // the state file or the saved written set
+
 struct RecoverOptions {
   bool kill = false;
   bool verify = false;
@@ -37,7 +47,9 @@ void recover_locked(Context& ctx, const RecoverOptions& opts);
 void cmd_promote(Context& ctx, const RecoverOptions& opts);
 void cmd_restore(Context& ctx, const RecoverOptions& opts);
 void cmd_full_recover(Context& ctx, bool verify);
-void cmd_status(Context& ctx, bool json);
+// Fills the report's fields (the --json object) and prints the text unless opts.json. Throws,
+// after printing what it can, when the state file cannot be read.
+void cmd_status(Context& ctx, const StatusOptions& opts);
 
 // Throws when a verified copy found mismatches.
 void check_verified(const CopyReport& report, const std::string& src, const std::string& dst);
