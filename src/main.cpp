@@ -15,20 +15,31 @@
 
 namespace {
 
+// The commands outside the workflow: dispatch by subcommand or argv[0], and the "Tools" list of
+// the workflow's --help, from this one table.
 struct Tool {
   std::string_view name;   // as a subcommand
   std::string_view alias;  // as argv[0]
+  std::string_view summary;
   int (*run)(int, char**);
 };
 
 constexpr Tool kTools[] = {
-    {"era-invalidate", "era_invalidate", schelk::run_era_invalidate},
-    {"era-dump", "era_dump", schelk::run_era_dump},
-    {"era-check", "era_check", schelk::run_era_check},
-    {"era-restore", "era_restore", schelk::run_era_restore},
-    {"copy", "", schelk::run_copy},
-    {"verify", "", schelk::run_verify},
+    {"era-invalidate", "era_invalidate", "List blocks written since an era (as era_invalidate)",
+     schelk::run_era_invalidate},
+    {"era-dump", "era_dump", "Dump dm-era metadata as XML (as era_dump)", schelk::run_era_dump},
+    {"era-check", "era_check", "Check dm-era metadata (as era_check)", schelk::run_era_check},
+    {"era-restore", "era_restore", "Write dm-era metadata from XML (as era_restore)",
+     schelk::run_era_restore},
+    {"copy", "", "Copy extents between block devices (io_uring)", schelk::run_copy},
+    {"verify", "", "Compare two block devices", schelk::run_verify},
 };
+
+std::vector<schelk::ToolSummary> tool_summaries() {
+  std::vector<schelk::ToolSummary> list;
+  for (const auto& tool : kTools) list.push_back({tool.name, tool.summary});
+  return list;
+}
 
 std::string_view basename_of(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -46,7 +57,7 @@ int dispatch(int argc, char** argv) {
     }
   }
   // Everything else is the workflow CLI, whose global flags may stand before the subcommand.
-  return schelk::run_workflow_cli(std::vector<std::string>(argv, argv + argc));
+  return schelk::run_workflow_cli(std::vector<std::string>(argv, argv + argc), tool_summaries());
 }
 
 // A result that never reached stdout (a full disk, a closed pipe with SIGPIPE ignored) must not

@@ -120,15 +120,6 @@ po::options_description command_options() {
   return d;
 }
 
-const char* kTools =
-    "Tools (same binary):\n"
-    "  era-invalidate   List blocks written since an era (as era_invalidate)\n"
-    "  era-dump         Dump dm-era metadata as XML (as era_dump)\n"
-    "  era-check        Check dm-era metadata (as era_check)\n"
-    "  era-restore      Write dm-era metadata from XML (as era_restore)\n"
-    "  copy             Copy extents between block devices (io_uring)\n"
-    "  verify           Compare two block devices\n";
-
 }  // namespace
 
 std::string version_string() {
@@ -138,14 +129,21 @@ std::string version_string() {
   return v;
 }
 
-std::string workflow_usage() {
+std::string workflow_usage(std::span<const ToolSummary> tools) {
   std::ostringstream out;
   out << "schelk: Fast database benchmarking with surgical volume recovery\n\n"
       << "Usage: schelk [OPTIONS] [COMMAND] [COMMAND OPTIONS]\n\nCommands:\n";
   for (const auto& c : commands()) {
     out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
-  out << "\n" << kTools << "\n" << global_options() << "\n" << command_options();
+  if (!tools.empty()) {
+    out << "\nTools (same binary):\n";
+    for (const auto& t : tools) {
+      out << "  " << t.name << std::string(t.name.size() < 17 ? 17 - t.name.size() : 1, ' ')
+          << t.summary << "\n";
+    }
+  }
+  out << "\n" << global_options() << "\n" << command_options();
   out << "\nSee README.md in the schelk sources for a guide.\n";
   return out.str();
 }
@@ -304,7 +302,7 @@ int run_command(const ParsedCommand& p, Services services, const GlobalOptions& 
   return status;
 }
 
-int run_workflow_cli(const std::vector<std::string>& args) {
+int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolSummary> tools) {
   ParsedCommand p;
   try {
     p = parse_workflow_args(args);
@@ -327,7 +325,7 @@ int run_workflow_cli(const std::vector<std::string>& args) {
   }
   if (p.help) {
     std::cout << (find_command(p.command) && args.size() > 2 ? command_usage(p.command)
-                                                             : workflow_usage());
+                                                             : workflow_usage(tools));
     return 0;
   }
   const auto* info = find_command(p.command);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -33,7 +35,14 @@ class UsageError : public std::runtime_error {
 // argv as given to the program (argv[0] = program name). Throws UsageError.
 ParsedCommand parse_workflow_args(const std::vector<std::string>& args);
 
-std::string workflow_usage();
+// A command of the same binary outside the workflow (era tools, copy, verify): main.cpp's
+// dispatch table, listed by the workflow's help so the two cannot drift apart.
+struct ToolSummary {
+  std::string_view name;
+  std::string_view summary;
+};
+
+std::string workflow_usage(std::span<const ToolSummary> tools = {});
 std::string command_usage(const std::string& command);
 std::string version_string();
 
@@ -44,7 +53,7 @@ std::string version_string();
 int run_command(const ParsedCommand& p, Services services, const GlobalOptions& options,
                 std::istream& in, std::ostream& out, std::ostream& err);
 
-// Parses and runs; returns the exit status (2 for usage errors).
-int run_workflow_cli(const std::vector<std::string>& args);
+// Parses and runs; returns the exit status (2 for usage errors). `tools` are listed by --help.
+int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolSummary> tools);
 
 }  // namespace schelk

@@ -1,11 +1,10 @@
 // Shared command plumbing: root check, lock, state load/save, confirmation.
 #include "src/workflow/context.hpp"
 
-#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
-#include "base/strings.hpp"
+#include "base/confirm_answer.hpp"
 
 namespace schelk {
 
@@ -37,10 +36,7 @@ void Context::confirm(const std::string& message) {
   out_ << message << " [y/N] " << std::flush;
   std::string line;
   if (!std::getline(in_, line)) throw CancelledError();
-  std::string answer(base::trim(line));
-  std::transform(answer.begin(), answer.end(), answer.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (answer != "y" && answer != "yes") throw CancelledError();
+  if (!base::is_yes(line)) throw CancelledError();
 }
 
 }  // namespace schelk
