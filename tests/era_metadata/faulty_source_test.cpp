@@ -33,7 +33,8 @@ era_test::ImageSpec big_spec(std::uint32_t era_blocks) {
   spec.nr_blocks = em::kEraEntriesPerBlock * era_blocks;
   spec.current_era = 9;
   spec.era_of = [](std::uint64_t b) { return static_cast<std::uint32_t>(b % 7 == 0 ? 5 : 1); };
-  spec.writesets = {{6, spec.nr_blocks, {3, 4, 100000}}, {8, spec.nr_blocks, {77}}};
+  // The last bit is the last data block (a bit past nr_bits would be out of the bitset).
+  spec.writesets = {{6, spec.nr_blocks, {3, 4, spec.nr_blocks - 1}}, {8, spec.nr_blocks, {77}}};
   return spec;
 }
 
