@@ -11,62 +11,57 @@
 
 namespace base {
 
-std::size_t pread_full(int fd, std::span<std::byte> buf, std::uint64_t offset,
-                       std::string_view what) {
+namespace {
+
+// The one transfer loop: `step(done)` moves bytes from offset `done` and returns what read(2) or
+// write(2) would. EINTR retries; a zero return is end of file for reads and, for writes, a
+// failure to make progress (EIO).
+enum class AtZero { kEndOfFile, kError };
+
+template <typename Step>
+std::size_t transfer_all(std::size_t size, AtZero at_zero, std::string_view what, Step step) {
   std::size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done,
-                              static_cast<off_t>(offset + done));
+  while (done < size) {
+    const ssize_t n = step(done);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno(errno, what);
     }
-    if (n == 0) break;
+    if (n == 0) {
+      if (at_zero == AtZero::kEndOfFile) break;
+      throw_errno(EIO, what);
+    }
     done += static_cast<std::size_t>(n);
   }
   return done;
 }
 
+}  // namespace
+
+std::size_t pread_full(int fd, std::span<std::byte> buf, std::uint64_t offset,
+                       std::string_view what) {
+  return transfer_all(buf.size(), AtZero::kEndOfFile, what, [&](std::size_t done) {
+    return ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
+  });
+}
+
 std::size_t read_full(int fd, std::span<std::byte> buf, std::string_view what) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::read(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, what);
-    }
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  return done;
+  return transfer_all(buf.size(), AtZero::kEndOfFile, what, [&](std::size_t done) {
+    return ::read(fd, buf.data() + done, buf.size() - done);
+  });
 }
 
 void pwrite_full(int fd, std::span<const std::byte> buf, std::uint64_t offset,
                  std::string_view what) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::pwrite(fd, buf.data() + done, buf.size() - done,
-                               static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, what);
-    }
-    if (n == 0) throw_errno(EIO, what);  // a zero-length write of a non-empty buffer: no progress
-    done += static_cast<std::size_t>(n);
-  }
+  transfer_all(buf.size(), AtZero::kError, what, [&](std::size_t done) {
+    return ::pwrite(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
+  });
 }
 
 void write_full(int fd, std::span<const std::byte> buf, std::string_view what) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(errno, what);
-    }
-    if (n == 0) throw_errno(EIO, what);
-    done += static_cast<std::size_t>(n);
-  }
+  transfer_all(buf.size(), AtZero::kError, what, [&](std::size_t done) {
+    return ::write(fd, buf.data() + done, buf.size() - done);
+  });
 }
 
 void write_full(int fd, std::string_view text, std::string_view what) {
