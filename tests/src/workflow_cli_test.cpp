@@ -57,20 +57,6 @@ TEST_CASE("usage errors exit 2 and errors exit 1 with Error:") {
   CHECK(r.output.find("Error: schelk has not been initialized.") != std::string::npos);
 }
 
-TEST_CASE("recover exits 0 when nothing is mounted") {
-  schelk::test::TempDir dir;
-  schelk::State st;
-  st.virgin = "/dev/null";
-  st.scratch = "/dev/zero";
-  st.ramdisk = "/dev/null";
-  st.mount_point = "/nonexistent";
-  st.fstype = "ext4";
-  schelk::save_state(dir / "s.json", st);
-  const auto r = run("recover -k --state-path " + (dir / "s.json").string());
-  CHECK(r.status == 0);
-  CHECK(r.output.find("Volume is not mounted. Nothing to recover.") != std::string::npos);
-}
-
 namespace {
 
 // A valid, unmounted state in `dir` whose devices and mount point do not exist.
@@ -88,6 +74,13 @@ std::string plain_state(const schelk::test::TempDir& dir) {
 }
 
 }  // namespace
+
+TEST_CASE("recover exits 0 when nothing is mounted") {
+  schelk::test::TempDir dir;
+  const auto r = run("recover -k --state-path " + plain_state(dir));
+  CHECK(r.status == 0);
+  CHECK(r.output.find("Volume is not mounted. Nothing to recover.") != std::string::npos);
+}
 
 TEST_CASE("status --json and --check through the binary") {
   schelk::test::TempDir dir;
