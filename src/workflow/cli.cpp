@@ -24,7 +24,7 @@ struct CommandInfo {
 
 const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
                                             "mount-point", "mount-options", "granularity",
-                                            "dm-era-name", "verify"};
+                                            "dm-era-name", "verify",        "allow-any-ramdisk"};
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = [] {
@@ -105,6 +105,8 @@ po::options_description command_options() {
       "dm-era-name", po::value<std::string>(), "dm device name (default bench_era)")(
       "fstype", po::value<std::string>(), "Filesystem type (detected with libblkid if absent)")(
       "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
+      "allow-any-ramdisk",
+      "Accept a --ramdisk that is not RAM-backed (brd, zram, loop on tmpfs); mount overwrites it")(
       "kill,k", "SIGKILL processes that keep the mount point busy")(
       "verify", "Compare source and destination after copying")(
       "json", "Print the status as one JSON object");
@@ -223,6 +225,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     if (auto n = str("dm-era-name")) p.init.dm_era_name = *n;
     p.init.fstype = str("fstype");
     p.init.no_copy = vm.count("no-copy") > 0;
+    p.init.allow_any_ramdisk = vm.count("allow-any-ramdisk") > 0;
   }
   p.recover.kill = vm.count("kill") > 0;
   p.verify = vm.count("verify") > 0;

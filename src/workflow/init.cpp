@@ -7,8 +7,11 @@
 #include "base/format.hpp"
 #include "src/dm/era_status.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/state_validate.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/guard_discard.hpp"
+#include "src/workflow/init_values.hpp"
+#include "src/workflow/ramdisk_check.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
@@ -54,6 +57,12 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& volumes = ctx.volumes();
   validate_granularity(o.granularity);
   volumes.reject_same_device(o.virgin, o.scratch);
+  reject_volume_aliases(ctx.system(), o.virgin, o.scratch);
+  check_ramdisk(ctx.system(), {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
+                               "give a separate RAM disk such as /dev/ram0 (modprobe brd "
+                               "rd_size=<KiB>) with --ramdisk"});
+  validate_mount_point(o.mount_point);
+  if (o.fstype) validate_fstype(*o.fstype);
   validate_dm_name(o.dm_era_name);
   if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
   refuse_mounted_or_confirm_reinit(ctx);
@@ -64,10 +73,14 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
                std::to_string(vsize) + " bytes, scratch " + o.scratch + ": " +
                std::to_string(ssize) + " bytes).";
       });
+  validate_granularity_for_size(o.granularity, checked.size);
   if (auto warning = validate_ramdisk_size(volumes.size(o.ramdisk), checked.size, o.granularity)) {
     ctx.err() << *warning << "\n";
   }
   checked.fstype = filesystem_type(ctx, o, kind);
+  validate_fstype(checked.fstype);
+  // Before anything destructive: the state must be savable afterwards (bad-input D14).
+  require_state_dir_writable(ctx.options().state_path);
   return checked;
 }
 
@@ -121,6 +134,7 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   st.granularity = o.granularity;
   st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
+  st.allow_any_ramdisk = o.allow_any_ramdisk;
   record_scratch_untouched(ctx, st);
   ctx.save(st);
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
@@ -130,7 +144,8 @@ void print_initialized(std::ostream& out, const InitOptions& o, const std::strin
   out << "Initialized. State saved to " << state_path << "\n";
   out << "\nWARNING: schelk now expects to control both volumes (" << o.virgin << " and "
       << o.scratch << ").\n"
-      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n";
+      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n"
+      << "The RAM disk " << o.ramdisk << " is overwritten at every 'schelk mount'.\n";
   warn_if_discard_option(out, o.mount_options);
 }
 
