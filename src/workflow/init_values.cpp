@@ -15,12 +15,21 @@ void validate_mount_point(const std::string& mount_point) {
   }
   std::error_code ec;
   const auto st = std::filesystem::status(p, ec);
-  if (!std::filesystem::exists(st)) {
-    throw VolumeError("Mount point " + mount_point + " does not exist; create it (mkdir -p " +
-                      mount_point + ") or give another --mount-point.");
+  if (std::filesystem::exists(st)) {
+    if (!std::filesystem::is_directory(st)) {
+      throw VolumeError("Mount point " + mount_point +
+                        " is not a directory; give a directory as --mount-point.");
+    }
+    return;
   }
-  if (!std::filesystem::is_directory(st)) {
-    throw VolumeError("Mount point " + mount_point +
+  // Missing: mount creates it (as schelk always did), so its nearest existing ancestor must be
+  // a directory.
+  auto parent = p.parent_path();
+  while (!std::filesystem::exists(parent, ec) && parent != parent.parent_path()) {
+    parent = parent.parent_path();
+  }
+  if (!std::filesystem::is_directory(parent, ec)) {
+    throw VolumeError("Mount point " + mount_point + " cannot be created: " + parent.string() +
                       " is not a directory; give a directory as --mount-point.");
   }
 }

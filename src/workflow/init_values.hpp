@@ -1,5 +1,6 @@
 // Checks of init's plain values that schelk accepted and only failed on later (bad-input D13):
-// a mount point that is relative, missing or not a directory; a filesystem type with characters
+// a mount point that is relative, not a directory, or cannot be created (mount creates a missing
+// one, as schelk did); a filesystem type with characters
 // no filesystem name has (it reaches mount(2) and the state file); a granularity that leaves no
 // tracked block or is absurdly large. Throws VolumeError with one line naming the value and the
 // fix; touches nothing but stat(2) of the mount point.
@@ -10,7 +11,8 @@
 
 namespace schelk {
 
-// Absolute path of an existing directory.
+// Absolute path of a directory, or of one that mount can create (its nearest existing ancestor
+// is a directory).
 void validate_mount_point(const std::string& mount_point);
 // Letters, digits and . _ + - only (ext4, xfs, fuse.sshfs), at most 64 characters.
 void validate_fstype(const std::string& fstype);

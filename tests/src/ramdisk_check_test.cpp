@@ -203,9 +203,17 @@ TEST_CASE("init refuses a bad mount point, fstype or granularity before writing 
     CHECK(!std::filesystem::exists(rig.options().state_path));
   };
   check_refused([](InitOptions& o) { o.mount_point = "mnt"; }, "is not an absolute path");
-  check_refused([&](InitOptions& o) { o.mount_point = (rig.dir / "nope").string(); },
-                "does not exist; create it");
+  check_refused([&](InitOptions& o) { o.mount_point = (rig.dir / "virgin" / "mp").string(); },
+                "cannot be created: " + rig.virgin + " is not a directory");
   check_refused([&](InitOptions& o) { o.mount_point = rig.virgin; }, "is not a directory");
+  {  // a missing directory is fine: mount creates it, as schelk always did
+    auto ctx = rig.context();
+    auto o = rig.init_from_no_copy();
+    o.mount_point = (rig.dir / "new" / "mp").string();
+    cmd_init_from(ctx, o);
+    std::filesystem::remove_all(rig.options().state_path.parent_path());
+    rig.system.calls.own.clear();
+  }
   auto from = [&](const std::string& fstype, const std::string& what) {
     auto ctx = rig.context();
     auto o = rig.init_from_no_copy();
