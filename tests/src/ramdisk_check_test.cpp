@@ -11,6 +11,7 @@
 
 #include "src/state/state.hpp"
 #include "src/state/state_validate.hpp"
+#include "src/workflow/cli.hpp"
 #include "src/workflow/workflow.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
@@ -288,4 +289,19 @@ TEST_CASE("full-recover and init refuse an unwritable state directory before cop
                     Catch::Contains("Cannot write the state directory " + blocker.string()));
   CHECK_NOTHROW(require_state_dir_writable(rig.dir / "new" / "deeper" / "state.json"));
   CHECK(!std::filesystem::exists(rig.dir / "new"));
+}
+
+TEST_CASE("--allow-any-ramdisk is an init option only") {
+  const std::vector<std::string> base = {"--virgin",  "a", "--scratch",     "b",
+                                         "--ramdisk", "r", "--mount-point", "/m"};
+  auto with = [&](const std::string& cmd, bool flag) {
+    std::vector<std::string> args{"schelk", cmd};
+    args.insert(args.end(), base.begin(), base.end());
+    if (flag) args.push_back("--allow-any-ramdisk");
+    return parse_workflow_args(args);
+  };
+  CHECK(with("init-new", true).init.allow_any_ramdisk);
+  CHECK(with("init-from", true).init.allow_any_ramdisk);
+  CHECK(!with("init-from", false).init.allow_any_ramdisk);
+  CHECK_THROWS_AS(parse_workflow_args({"schelk", "mount", "--allow-any-ramdisk"}), UsageError);
 }
