@@ -291,7 +291,7 @@ TEST_CASE("full-recover and init refuse an unwritable state directory before cop
   CHECK(!std::filesystem::exists(rig.dir / "new"));
 }
 
-TEST_CASE("--allow-any-ramdisk is an init option only") {
+TEST_CASE("allow-any-ramdisk is an option of init-new and init-from only") {
   const std::vector<std::string> base = {"--virgin",  "a", "--scratch",     "b",
                                          "--ramdisk", "r", "--mount-point", "/m"};
   auto with = [&](const std::string& cmd, bool flag) {
