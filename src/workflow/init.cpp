@@ -57,15 +57,16 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& volumes = ctx.volumes();
   validate_granularity(o.granularity);
   volumes.reject_same_device(o.virgin, o.scratch);
+  validate_dm_name(o.dm_era_name);
+  if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
+  refuse_mounted_or_confirm_reinit(ctx);
+  // After the "mounted" refusal: a mounted setup's ramdisk is held by its era device.
   reject_volume_aliases(ctx.system(), o.virgin, o.scratch);
   check_ramdisk(ctx.system(), {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
                                "give a separate RAM disk such as /dev/ram0 (modprobe brd "
                                "rd_size=<KiB>) with --ramdisk"});
   validate_mount_point(o.mount_point);
   if (o.fstype) validate_fstype(*o.fstype);
-  validate_dm_name(o.dm_era_name);
-  if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
-  refuse_mounted_or_confirm_reinit(ctx);
   CheckedInit checked;
   checked.size =
       require_block_device_pair(volumes, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {

@@ -305,3 +305,12 @@ TEST_CASE("allow-any-ramdisk is an option of init-new and init-from only") {
   CHECK(!with("init-from", false).init.allow_any_ramdisk);
   CHECK_THROWS_AS(parse_workflow_args({"schelk", "mount", "--allow-any-ramdisk"}), UsageError);
 }
+
+TEST_CASE("init while mounted says so first, though the era device holds the ramdisk") {
+  Rig rig;
+  rig.init_and_mount();
+  rig.system.claimed.insert(rig.ram);  // what the live era device does to the ramdisk
+  auto ctx = rig.context();
+  CHECK_THROWS_WITH(cmd_init_from(ctx, rig.init_from_no_copy()),
+                    Catch::Contains("before reinitializing"));
+}
