@@ -14,6 +14,7 @@
 #include "base/errno.hpp"
 #include "base/posix_io.hpp"
 #include "base/unique_fd.hpp"
+#include "src/state/state_validate.hpp"
 
 namespace schelk {
 namespace {
@@ -37,6 +38,7 @@ std::string state_to_json(const State& s) {
   j["dm_era_name"] = s.dm_era_name;
   j["is_mounted"] = s.is_mounted;
   j["current_era"] = s.current_era ? ordered_json(*s.current_era) : ordered_json(nullptr);
+  if (s.allow_any_ramdisk) j["allow_any_ramdisk"] = true;
   return j.dump(2);
 }
 
@@ -68,6 +70,8 @@ State state_from_json(const std::string& text) {
     s.is_mounted = j.at("is_mounted").get<bool>();
     const auto& era = j.at("current_era");
     if (!era.is_null()) s.current_era = era.get<uint64_t>();
+    if (j.contains("allow_any_ramdisk"))
+      s.allow_any_ramdisk = j.at("allow_any_ramdisk").get<bool>();
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw StateError(std::string("State file is corrupted: ") + e.what());
@@ -89,6 +93,7 @@ std::optional<State> load_state(const std::filesystem::path& path) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
+  validate_state_text(buf.str(), path);
   try {
     return state_from_json(buf.str());
   } catch (const StateError& e) {

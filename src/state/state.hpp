@@ -30,6 +30,9 @@ struct State {
   std::string dm_era_name = kDefaultDmEraName;
   bool is_mounted = false;
   std::optional<uint64_t> current_era;
+  // Added field (written only when true, so older readers see schelk's file): init was given
+  // --allow-any-ramdisk, so mount accepts a metadata device that is not RAM-backed.
+  bool allow_any_ramdisk = false;
 };
 
 class StateError : public std::runtime_error {

@@ -21,6 +21,10 @@ base::Sha256Digest HostVolumeOps::hash_superblock(const std::string& path) {
 
 void HostVolumeOps::zero(const std::string& path) { zero_device(path); }
 
+bool HostVolumeOps::clear_era_superblock(const std::string& path) {
+  return schelk::clear_era_superblock(path);
+}
+
 void HostVolumeOps::require_mkfs_ext4() {
   require_tool("mkfs.ext4", "e2fsprogs (e.g., apt install e2fsprogs)");
 }

@@ -139,4 +139,37 @@ void zero_device(const std::string& path) {
   if (::fsync(fd.get()) != 0) base::throw_errno(errno, "Cannot fsync " + path);
 }
 
+bool clear_era_superblock(const std::string& path) {
+  base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_EXCL | O_DIRECT | O_CLOEXEC));
+  if (!fd && errno == EINVAL) fd.reset(::open(path.c_str(), O_WRONLY | O_EXCL | O_CLOEXEC));
+  if (!fd) {
+    if (errno == EBUSY) {
+      throw VolumeError("RAM disk " + path +
+                        " is in use (mounted, claimed by device-mapper, or held open "
+                        "exclusively); release it before 'schelk mount'.");
+    }
+    base::throw_errno(errno, "Cannot open " + path);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) base::throw_errno(errno, "Cannot stat " + path);
+  bool discarded = false;
+  if (S_ISBLK(st.st_mode)) {
+    uint64_t size = 0;
+    if (::ioctl(fd.get(), BLKGETSIZE64, &size) != 0) {
+      base::throw_errno(errno, "Cannot get size of " + path);
+    }
+    uint64_t range[2] = {0, size};
+    if (::ioctl(fd.get(), BLKDISCARD, range) == 0) {
+      discarded = true;
+    } else if (errno != EOPNOTSUPP && errno != ENOTTY && errno != EINVAL) {
+      base::throw_errno(errno, "Cannot discard " + path);
+    }
+  }
+  const base::AlignedBuffer zeros(kEraSuperblockBytes);
+  base::pwrite_full(fd.get(), {zeros.data(), kEraSuperblockBytes}, 0,
+                    "Cannot zero the first 4 KiB of " + path);
+  if (::fsync(fd.get()) != 0) base::throw_errno(errno, "Cannot fsync " + path);
+  return discarded;
+}
+
 }  // namespace schelk

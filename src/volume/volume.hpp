@@ -45,8 +45,16 @@ uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity);     // 
 std::optional<std::string> validate_ramdisk_size(uint64_t ramdisk_size, uint64_t volume_size,
                                                  uint64_t granularity);
 
-// Zeroes the whole device (with O_DIRECT when possible) and fsyncs, so dm-era formats fresh
-// metadata.
+// Zeroes the whole device (with O_DIRECT when possible) and fsyncs.
 void zero_device(const std::string& path);
+
+// dm-era formats fresh metadata when block 0 of its metadata device (one 4 KiB metadata block)
+// is all zeroes and reads nothing else to decide (doc/kernel-behaviour.md 11). So, in time
+// independent of the device size: the device is opened O_EXCL (a mounted or claimed device is
+// refused with EBUSY), discarded whole where it supports discard (brd, zram and loop over tmpfs
+// then free their pages; EOPNOTSUPP is not an error), its first 4096 bytes zeroed and fsynced.
+// Returns true when the discard was done.
+bool clear_era_superblock(const std::string& path);
+inline constexpr uint64_t kEraSuperblockBytes = 4096;
 
 }  // namespace schelk

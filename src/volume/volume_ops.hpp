@@ -26,6 +26,10 @@ class VolumeOps {
   virtual base::Sha256Digest hash_superblock(const std::string& path) = 0;
   // Zeroes the whole device and makes it durable.
   virtual void zero(const std::string& path) = 0;
+  // Makes the next dm-era table load format fresh metadata on `path`, in constant time
+  // (clear_era_superblock in volume.hpp): O_EXCL, discard where supported, block 0 zeroed.
+  // Returns true when the device was discarded whole.
+  virtual bool clear_era_superblock(const std::string& path) = 0;
   // Throws "mkfs.ext4 not found in PATH. Install ..." so init-new fails before destroying.
   virtual void require_mkfs_ext4() = 0;
   virtual void make_ext4(const std::string& path) = 0;
@@ -41,6 +45,7 @@ class HostVolumeOps final : public VolumeOps {
   void reject_same_device(const std::string& virgin, const std::string& scratch) override;
   base::Sha256Digest hash_superblock(const std::string& path) override;
   void zero(const std::string& path) override;
+  bool clear_era_superblock(const std::string& path) override;
   void require_mkfs_ext4() override;
   void make_ext4(const std::string& path) override;
   std::optional<std::string> detect_fstype(const std::string& path) override;

@@ -28,7 +28,8 @@ struct CommandInfo {
 
 const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
                                             "mount-point", "mount-options", "granularity",
-                                            "dm-era-name", "verify",        "json"};
+                                            "dm-era-name", "verify",        "json",
+                                            "allow-any-ramdisk"};
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = [] {
@@ -111,6 +112,8 @@ po::options_description command_options() {
       "dm-era-name", po::value<std::string>(), "dm device name (default bench_era)")(
       "fstype", po::value<std::string>(), "Filesystem type (detected with libblkid if absent)")(
       "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
+      "allow-any-ramdisk",
+      "Accept a --ramdisk that is not RAM-backed (brd, zram, loop on tmpfs); mount overwrites it")(
       "kill,k", "SIGKILL processes that keep the mount point busy")(
       "verify", "Compare source and destination after copying")(
       "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
@@ -230,6 +233,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     if (auto n = str("dm-era-name")) p.init.dm_era_name = *n;
     p.init.fstype = str("fstype");
     p.init.no_copy = vm.count("no-copy") > 0;
+    p.init.allow_any_ramdisk = vm.count("allow-any-ramdisk") > 0;
   }
   p.recover.kill = vm.count("kill") > 0;
   p.verify = vm.count("verify") > 0;

@@ -5,6 +5,7 @@
 
 #include "base/format.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/state_validate.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
@@ -37,6 +38,8 @@ void cmd_full_recover(Context& ctx, bool verify) {
       volumes, st.virgin, st.scratch, [&st](uint64_t vsize, uint64_t ssize) {
         return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize);
       });
+  // The state is saved after the copy: refuse now if it could not be (bad-input D14).
+  require_state_dir_writable(ctx.options().state_path);
   timer.stop();
   out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
       << st.virgin << " (" << base::format_bytes(size) << ").\n";

@@ -1,6 +1,9 @@
 // HostSystemView: stat(2), O_EXCL opens, geteuid(2) and the sysfs discard switch.
 #include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,6 +59,29 @@ bool HostSystemView::discards_disabled(const DmInfo& era_device) {
   uint64_t v = 1;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   return ec == std::errc() && end == value.data() + value.size() && v == 0;
+}
+
+namespace {
+
+// The kernel reports device numbers in the "huge" encoding (new_encode_dev).
+dev_t decode_huge_dev(uint64_t v) {
+  const auto major_no = static_cast<unsigned>((v >> 8) & 0xfff);
+  const auto minor_no = static_cast<unsigned>((v & 0xff) | ((v >> 12) & 0xfff00));
+  return makedev(major_no, minor_no);
+}
+
+}  // namespace
+
+std::optional<LoopBacking> HostSystemView::loop_backing(const std::string& path) {
+  const base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  loop_info64 info{};
+  if (::ioctl(fd.get(), LOOP_GET_STATUS64, &info) != 0) return std::nullopt;
+  LoopBacking b;
+  b.dev = decode_huge_dev(info.lo_device);
+  b.ino = static_cast<ino_t>(info.lo_inode);
+  b.rdev = decode_huge_dev(info.lo_rdevice);
+  return b;
 }
 
 }  // namespace schelk

@@ -7,8 +7,11 @@
 #include "base/format.hpp"
 #include "src/dm/era_status.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/state_validate.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/guard_discard.hpp"
+#include "src/workflow/init_values.hpp"
+#include "src/workflow/ramdisk_check.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
@@ -57,6 +60,13 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   validate_dm_name(o.dm_era_name);
   if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
   refuse_mounted_or_confirm_reinit(ctx);
+  // After the "mounted" refusal: a mounted setup's ramdisk is held by its era device.
+  reject_volume_aliases(ctx.system(), o.virgin, o.scratch);
+  check_ramdisk(ctx.system(), {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
+                               "give a separate RAM disk such as /dev/ram0 (modprobe brd "
+                               "rd_size=<KiB>) with --ramdisk"});
+  validate_mount_point(o.mount_point);
+  if (o.fstype) validate_fstype(*o.fstype);
   CheckedInit checked;
   checked.size =
       require_block_device_pair(volumes, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {
@@ -64,10 +74,14 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
                std::to_string(vsize) + " bytes, scratch " + o.scratch + ": " +
                std::to_string(ssize) + " bytes).";
       });
+  validate_granularity_for_size(o.granularity, checked.size);
   if (auto warning = validate_ramdisk_size(volumes.size(o.ramdisk), checked.size, o.granularity)) {
     ctx.err() << *warning << "\n";
   }
   checked.fstype = filesystem_type(ctx, o, kind);
+  validate_fstype(checked.fstype);
+  // Before anything destructive: the state must be savable afterwards (bad-input D14).
+  require_state_dir_writable(ctx.options().state_path);
   return checked;
 }
 
@@ -126,6 +140,7 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   st.granularity = o.granularity;
   st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
+  st.allow_any_ramdisk = o.allow_any_ramdisk;
   StepTimer timer(ctx.report(), "stamp scratch");
   record_scratch_untouched(ctx, st);
   timer.next("save state");
@@ -139,7 +154,8 @@ void print_initialized(std::ostream& out, const InitOptions& o, const std::strin
   out << "Initialized. State saved to " << state_path << "\n";
   out << "\nWARNING: schelk now expects to control both volumes (" << o.virgin << " and "
       << o.scratch << ").\n"
-      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n";
+      << "Do NOT mount these volumes outside of schelk; use 'schelk mount' and 'schelk recover'.\n"
+      << "The RAM disk " << o.ramdisk << " is overwritten at every 'schelk mount'.\n";
   warn_if_discard_option(out, o.mount_options);
 }
 

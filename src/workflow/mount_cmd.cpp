@@ -7,6 +7,7 @@
 #include "src/state/journal.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/guard_discard.hpp"
+#include "src/workflow/ramdisk_check.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/workflow.hpp"
 
@@ -30,6 +31,13 @@ uint64_t check_mount(Context& ctx, const State& st) {
                              "recover' or manually remove with: sudo dmsetup remove " +
                              st.dm_era_name);
   }
+  // The state file may name any device: the ramdisk is checked as at init before it is cleared.
+  reject_volume_aliases(ctx.system(), st.virgin, st.scratch);
+  check_ramdisk(ctx.system(),
+                {st.ramdisk, st.virgin, st.scratch, st.allow_any_ramdisk,
+                 "correct 'ramdisk' in " + ctx.options().state_path.string() +
+                     " or re-run 'schelk init-from --no-copy' with a separate RAM disk such as "
+                     "/dev/ram0 (modprobe brd rd_size=<KiB>)"});
   // With the state unmounted, a journal is left over from a copy that finished (the state is
   // saved after the copy, the journal removed after that).
   remove_journal(ctx.options().state_path);
@@ -61,14 +69,15 @@ void remove_era_device_after(Context& ctx, const State& st, const std::exception
   }
 }
 
-// Zeroes the ramdisk, creates the era device, checkpoints and turns discards off; returns the
-// era every later write counts from. On failure the device is removed again.
+// Clears the ramdisk's era superblock (constant time: discard where supported, block 0 zeroed, so
+// the kernel formats fresh metadata), creates the era device, checkpoints and turns discards
+// off; returns the era every later write counts from. On failure the device is removed again.
 uint32_t create_era_device(Context& ctx, const State& st, uint64_t size) {
   auto& out = ctx.out();
   auto& dm = ctx.dm();
   out << "Zeroing metadata device " << st.ramdisk << "..." << std::endl;
   StepTimer timer(ctx.report(), "clear metadata");
-  ctx.volumes().zero(st.ramdisk);
+  ctx.volumes().clear_era_superblock(st.ramdisk);
   timer.stop();
   out << "Creating dm-era device '" << st.dm_era_name << "' over " << st.scratch << "..."
       << std::endl;

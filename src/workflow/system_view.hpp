@@ -16,6 +16,15 @@
 
 namespace schelk {
 
+// The file behind a loop device (LOOP_GET_STATUS64): its st_dev and st_ino, and its st_rdev
+// when the file is itself a block device node (0 otherwise).
+struct LoopBacking {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  dev_t rdev = 0;
+  bool operator==(const LoopBacking&) const = default;
+};
+
 class SystemView {
  public:
   virtual ~SystemView() = default;
@@ -32,6 +41,10 @@ class SystemView {
   virtual void disable_discards(const DmInfo& era_device) = 0;
   // True when the era device's discard_max_bytes reads 0.
   virtual bool discards_disabled(const DmInfo& era_device) = 0;
+  // The backing file of the loop device at `path` (or of the loop disk a partition belongs to);
+  // nullopt when `path` is no bound loop device. The ramdisk and alias checks
+  // (ramdisk_check.hpp) ask it only for devices sysfs shows as loop devices.
+  virtual std::optional<LoopBacking> loop_backing(const std::string& path) = 0;
 };
 
 // <sys_root>/block/dm-<minor>/queue/discard_max_bytes
@@ -50,6 +63,7 @@ class HostSystemView final : public SystemView {
   bool exclusively_claimed(const std::string& path) override;
   void disable_discards(const DmInfo& era_device) override;
   bool discards_disabled(const DmInfo& era_device) override;
+  std::optional<LoopBacking> loop_backing(const std::string& path) override;
 
  private:
   std::filesystem::path proc_root_;

@@ -21,6 +21,7 @@ struct InitOptions {
   std::optional<std::string> fstype;  // init-from only; detected with libblkid when absent
   bool no_copy = false;               // init-from only
   bool verify = false;
+  bool allow_any_ramdisk = false;  // accept a metadata device that is not RAM-backed
 };
 
 struct StatusOptions {

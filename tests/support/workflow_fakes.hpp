@@ -6,6 +6,8 @@
 // fakes are the only implementations a test can hand to a Context.
 #pragma once
 
+#include <sys/sysmacros.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -130,6 +132,7 @@ class FakeVolumeOps : public VolumeOps {
  public:
   explicit FakeVolumeOps(std::filesystem::path root) : root_(std::move(root)) {}
   CallLog calls;
+  std::vector<std::string> writes;        // "zero P", "clear P", "mkfs P": every write it made
   std::map<std::string, uint64_t> sizes;  // sizes to report instead of the file's
   std::string not_a_block_device;         // this path fails validate_block_device
   bool mkfs_missing = false;
@@ -157,7 +160,17 @@ class FakeVolumeOps : public VolumeOps {
   }
   void zero(const std::string& path) override {
     require_inside(root_, path);
+    writes.push_back("zero " + path);
     zero_device(path);
+  }
+  // Zeroes the first 4 KiB of the file (what the real one leaves after its discard).
+  bool clear_era_superblock(const std::string& path) override {
+    require_inside(root_, path);
+    writes.push_back("clear " + path);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string zeros(kEraSuperblockBytes, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    return false;
   }
   void require_mkfs_ext4() override {
     calls.push_back("require mkfs.ext4");
@@ -181,6 +194,7 @@ inline void write_at(const std::string& path, uint64_t offset, const std::string
 
 inline void FakeVolumeOps::make_ext4(const std::string& path) {
   require_inside(root_, path);
+  writes.push_back("mkfs " + path);
   write_at(path, 1024, "FRESH-EXT4");
 }
 
@@ -201,6 +215,47 @@ class FakeSystemView : public SystemView {
   std::set<std::string> claimed;               // paths claimed exclusively
   bool fail_disable_discards = false;
   bool discards_stay_on = false;
+  std::map<std::string, LoopBacking> loops;  // loop device paths and their backing files
+
+  // A block device in the fake sysfs: <sys>/devices/virtual/block/[PARENT/]NAME with its dev
+  // file (and `partition` when it has a parent), linked from <sys>/dev/block/M:m and
+  // <sys>/class/block/NAME; `path` (when given) is registered as its node.
+  std::filesystem::path add_block_device(const std::string& name, dev_t dev,
+                                         const std::string& parent = "",
+                                         const std::string& path = "") {
+    const auto base = sys_ / "devices" / "virtual" / "block";
+    const auto dir = parent.empty() ? base / name : base / parent / name;
+    std::filesystem::create_directories(dir / "holders");
+    std::filesystem::create_directories(dir / "slaves");
+    const std::string key = std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
+    std::ofstream(dir / "dev") << key << "\n";
+    if (!parent.empty()) std::ofstream(dir / "partition") << "1\n";
+    std::filesystem::create_directories(sys_ / "dev" / "block");
+    std::filesystem::create_directories(sys_ / "class" / "block");
+    std::filesystem::create_directory_symlink(dir, sys_ / "dev" / "block" / key);
+    std::filesystem::create_directory_symlink(dir, sys_ / "class" / "block" / name);
+    if (!path.empty()) block_devices[path] = dev;
+    return dir;
+  }
+  // `holder` (a device name) is stacked on `lower`: holders/ and slaves/ entries both ways.
+  void stack(const std::string& holder, const std::string& lower) {
+    const auto cls = sys_ / "class" / "block";
+    std::ofstream(std::filesystem::canonical(cls / lower) / "holders" / holder);
+    std::ofstream(std::filesystem::canonical(cls / holder) / "slaves" / lower);
+  }
+  // Makes `name` a loop device over a file identified by (dev, ino) and registers it.
+  void make_loop(const std::string& name, const std::string& path, LoopBacking backing) {
+    std::filesystem::create_directories(
+        std::filesystem::canonical(sys_ / "class" / "block" / name) / "loop");
+    loops[path] = backing;
+  }
+  // One line of <proc>/self/mountinfo: a filesystem of `fstype` on device `dev`.
+  void add_mount(dev_t dev, const std::string& fstype) {
+    std::filesystem::create_directories(proc_ / "self");
+    std::ofstream(proc_ / "self" / "mountinfo", std::ios::app)
+        << "30 1 " << major(dev) << ":" << minor(dev) << " / /m" << minor(dev) << " rw - " << fstype
+        << " none rw\n";
+  }
 
   void set_boot_id(const std::string& id) {
     std::ofstream(proc_ / "sys" / "kernel" / "random" / "boot_id") << id << "\n";
@@ -236,6 +291,12 @@ class FakeSystemView : public SystemView {
     }
   }
   bool discards_disabled(const DmInfo&) override { return !discards_stay_on; }
+  std::optional<LoopBacking> loop_backing(const std::string& path) override {
+    calls.push_back("loop_backing " + path);
+    const auto it = loops.find(path);
+    if (it == loops.end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   std::filesystem::path proc_;
@@ -336,6 +397,9 @@ struct Rig {
       std::ofstream(p, std::ios::binary) << data;
     }
     std::ofstream(ram, std::ios::binary) << std::string(2 << 20, 'R');
+    // The ramdisk is a brd device (major 1) in the fake sysfs; the mount point exists.
+    system.add_block_device("ram0", makedev(1, 0), "", ram);
+    std::filesystem::create_directories(dir / "mnt");
     system.discard_events = &events;
   }
   Rig(const Rig&) = delete;

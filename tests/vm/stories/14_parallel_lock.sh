@@ -13,9 +13,11 @@ VA=$(losetup -f --show --offset 0 --sizelimit $half "$VIRGIN")
 VB=$(losetup -f --show --offset $half --sizelimit $half "$VIRGIN")
 SA=$(losetup -f --show --offset 0 --sizelimit $half "$SCRATCH")
 SB=$(losetup -f --show --offset $half --sizelimit $half "$SCRATCH")
-truncate -s 8M /tmp/ra.img /tmp/rb.img
-RA=$(losetup -f --show /tmp/ra.img)
-RB=$(losetup -f --show /tmp/rb.img)
+# The ramdisk images live on tmpfs: schelk takes only a RAM-backed metadata device.
+mkdir -p /tmp/rd && mount -t tmpfs -o size=32m tmpfs /tmp/rd
+truncate -s 8M /tmp/rd/ra.img /tmp/rd/rb.img
+RA=$(losetup -f --show /tmp/rd/ra.img)
+RB=$(losetup -f --show /tmp/rd/rb.img)
 ska() { env PATH=$SK_BIN "$SCHELK" --state-path /tmp/a/state.json "$@"; }
 skb() { env PATH=$SK_BIN "$SCHELK" --state-path /tmp/b/state.json "$@"; }
 
