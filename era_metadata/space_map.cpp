@@ -41,12 +41,12 @@ void read_checked(const MetadataSource& source, std::uint64_t location, BlockKin
 // the ref-count tree) go to `overflow`, ascending.
 void read_bitmaps(const MetadataSource& source, const SpaceMapRoot& root, bool truncated,
                   SpaceMapCounts& out, std::vector<std::uint64_t>& overflow, Findings& findings) {
-  Block index;
+  alignas(kBlockSize) Block index;  // aligned: block devices are read with O_DIRECT
   read_checked(source, root.bitmap_root, BlockKind::kSpaceMapIndex, "space-map index", index);
   const std::uint64_t covered = out.counts.size();
   const std::uint64_t nr_bitmaps =
       (root.nr_blocks + kEntriesPerBitmapBlock - 1) / kEntriesPerBitmapBlock;
-  Block bm;
+  alignas(kBlockSize) Block bm;
   for (std::uint64_t i = 0; i < nr_bitmaps; ++i) {
     const std::byte* e = index.data() + kIndexEntriesOffset + kIndexEntrySize * i;
     const std::uint64_t loc = load_le64(e);

@@ -41,6 +41,9 @@ class FaultyMetadataSource final : public era_metadata::MetadataSource {
     std::lock_guard lock(mu_);
     flips_.push_back({block, offset, mask});
   }
+  // Refuses, as an O_DIRECT read of a block device does (EINVAL), a buffer that is not aligned
+  // to the metadata block size.
+  void require_aligned_buffers(bool on) { aligned_only_ = on; }
   // Overrides what the wrapped source says (memory says no, which keeps reads on one thread).
   void set_concurrent_reads_help(bool on) { concurrent_ = on; }
 
@@ -48,6 +51,10 @@ class FaultyMetadataSource final : public era_metadata::MetadataSource {
   [[nodiscard]] bool concurrent_reads_help() const override { return concurrent_; }
 
   void read_blocks(std::uint64_t first, std::uint64_t count, std::byte* out) const override {
+    if (aligned_only_ && reinterpret_cast<std::uintptr_t>(out) % era_metadata::kBlockSize != 0) {
+      throw std::system_error(EINVAL, std::generic_category(),
+                              "faulty source: unaligned buffer for block " + std::to_string(first));
+    }
     const bool on_owner = std::this_thread::get_id() == owner_;
     if (on_owner && owner_delay_.count() > 0) std::this_thread::sleep_for(owner_delay_);
     {
@@ -100,6 +107,7 @@ class FaultyMetadataSource final : public era_metadata::MetadataSource {
   mutable std::map<std::uint64_t, int> reads_;
   mutable int faults_off_thread_ = 0;
   std::vector<Flip> flips_;
+  bool aligned_only_ = false;
 };
 
 }  // namespace era_test
