@@ -149,6 +149,15 @@ void drop_cache(const Device& d) {
   if (!d.direct_io) ::posix_fadvise(d.fd(), 0, 0, POSIX_FADV_DONTNEED);
 }
 
+void sync_destination(const Device& dst) {
+  if (::fdatasync(dst.fd()) != 0) {
+    const int err = errno;
+    throw CopyError("fdatasync of " + dst.path + " failed: " + base::errno_text(err) +
+                        "; the copy is not durable",
+                    {}, err);
+  }
+}
+
 struct Factory {
   std::unique_ptr<EngineFactory> owned;
   EngineFactory* get = nullptr;
@@ -204,13 +213,16 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
 
   TransferConfig cfg = make_config(TransferConfig::Mode::kCopy, src, dst, plan, factory.get);
   cfg.on_progress = forward_progress(options, plan.total, Progress::Phase::kCopy);
-  const TransferResult copied = run_transfer(cfg, plan.extents);
-  if (::fdatasync(dst.fd()) != 0) {
-    const int err = errno;
-    throw CopyError("fdatasync of " + dst.path + " failed: " + base::errno_text(err) +
-                        "; the copy is not durable",
-                    {}, err);
+  cfg.should_stop = options.should_stop;
+  TransferResult copied;
+  try {
+    copied = run_transfer(cfg, plan.extents);
+  } catch (const CopyCancelled&) {
+    // What was written stays written: make it durable before reporting the stop.
+    sync_destination(dst);
+    throw;
   }
+  sync_destination(dst);
 
   CopyResult result;
   result.bytes = copied.bytes;

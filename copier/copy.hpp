@@ -40,6 +40,10 @@ struct CopyOptions {
   EngineKind engine = EngineKind::kAuto;
   // Called on the calling thread about every 100 ms and once at the end (per phase).
   std::function<void(const Progress&)> on_progress;
+  // Asked from the worker threads before each new extent of the copy (not the verification; must be
+  // thread-safe and cheap); true: start nothing more, drain what is in flight, sync the
+  // destination, throw CopyCancelled.
+  std::function<bool()> should_stop;
   // Tests: an engine factory to use instead of `engine` (not owned).
   EngineFactory* engine_factory = nullptr;
 };
@@ -57,7 +61,8 @@ struct CopyResult {
 // Copies the extents (bytes; any order, may overlap) from src to dst, then fdatasync(dst).
 // Refuses, before any I/O, a range beyond either device's end, a range that does not cover whole
 // direct-I/O units (it would overwrite the bytes around it) and src == dst. Throws CopyError
-// (message names the byte range, device and errno) after all in-flight I/O drained.
+// (message names the byte range, device and errno) after all in-flight I/O drained; throws
+// CopyCancelled (after the drain and the fdatasync) when options.should_stop said so.
 [[nodiscard]] CopyResult copy_extents(const Device& src, const Device& dst,
                                       std::vector<Extent> extents, const CopyOptions& options);
 

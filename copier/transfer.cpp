@@ -33,6 +33,7 @@ struct Shared {
   std::atomic<std::size_t> cursor{0};
   std::atomic<bool> abort{false};
   std::atomic<std::uint64_t> done_bytes{0};
+  std::atomic<bool> cancelled{false};
 
   std::mutex mu;
   std::condition_variable finished_cv;
@@ -110,6 +111,7 @@ class Worker {
 
   bool start_next(unsigned s) {
     if (shared_.abort.load(std::memory_order_relaxed)) return false;
+    if (cancel_requested()) return false;
     const std::size_t i = shared_.cursor.fetch_add(1, std::memory_order_relaxed);
     if (i >= shared_.extents.size()) return false;
     Slot& slot = slots_[s];
@@ -125,6 +127,17 @@ class Worker {
       leg.retries = 0;
       issue(s, l);
     }
+    return true;
+  }
+
+  // Once raised, stays raised for every worker, so no extent is started after it.
+  bool cancel_requested() {
+    if (shared_.cancelled.load(std::memory_order_relaxed)) return true;
+    if (!cfg_.should_stop ||
+        shared_.cursor.load(std::memory_order_relaxed) >= shared_.extents.size())
+      return false;
+    if (!cfg_.should_stop()) return false;
+    shared_.cancelled = true;
     return true;
   }
 
@@ -313,6 +326,11 @@ TransferResult run_transfer(const TransferConfig& config, const std::vector<Exte
   if (start_failure) std::rethrow_exception(start_failure);
   if (shared.exception) std::rethrow_exception(shared.exception);
   if (shared.error) throw *shared.error;
+  if (shared.cancelled) {
+    std::uint64_t total = 0;
+    for (const auto& e : extents) total += e.length;
+    throw CopyCancelled(shared.done_bytes.load(), total);
+  }
   result.bytes = shared.done_bytes.load();
   result.mismatches = merge_extents(std::move(shared.mismatches));
   if (config.on_progress) config.on_progress(result.bytes);

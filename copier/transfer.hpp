@@ -30,6 +30,8 @@ struct TransferConfig {
   EngineFactory* factory = nullptr;
   std::function<void(std::uint64_t done_bytes)> on_progress;  // caller's thread, ~100 ms
   ThreadStarter start_thread;                                 // empty: std::thread
+  // Asked (from the workers) before each new extent is started; true: start nothing more.
+  std::function<bool()> should_stop;
 };
 
 struct TransferResult {
@@ -37,9 +39,10 @@ struct TransferResult {
   std::vector<Extent> mismatches;  // compare mode
 };
 
-// REQUIRES: extents planned (aligned, each at most slot_bytes). Throws CopyError on the first
-// failed I/O (after draining) or the exception a worker raised (engine setup); when a worker
-// thread cannot be started, stops and joins the started ones and throws std::system_error
+// REQUIRES: extents planned (aligned, each at most slot_bytes). When should_stop says so, starts
+// no further extent, lets the in-flight ones complete and throws CopyCancelled. Throws CopyError on
+// the first failed I/O (after draining) or the exception a worker raised (engine setup); when a
+// worker thread cannot be started, stops and joins the started ones and throws std::system_error
 // ("cannot start copier thread N of M: ...").
 [[nodiscard]] TransferResult run_transfer(const TransferConfig& config,
                                           const std::vector<Extent>& extents);

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "base/cancel.hpp"
 #include "base/errno.hpp"
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
@@ -89,8 +90,8 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
       announced = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    base::throw_if_interrupted_unchanged();  // SIGINT/SIGTERM end a wait at once
   }
 }
-
 
 }  // namespace schelk

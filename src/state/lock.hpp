@@ -22,7 +22,8 @@ class StateLock {
   // LockBusyError when busy, std::system_error when the lock file cannot be opened or locked.
   static StateLock acquire(const std::filesystem::path& state_path);
   // As above, but with timeout_seconds > 0 retries until the timeout, saying once on `progress`
-  // that it waits ("Waiting for the schelk lock <path> (up to N s)...").
+  // that it waits ("Waiting for the schelk lock <path> (up to N s)..."); a raised
+  // base::process_cancel() ends the wait with base::Interrupted.
   static StateLock acquire(const std::filesystem::path& state_path, double timeout_seconds,
                            std::ostream& progress);
 

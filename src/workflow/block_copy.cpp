@@ -25,12 +25,13 @@ std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ran
   return out;
 }
 
-CopyReport copy_volume_extents(const CopyRequest& req) {
+CopyReport copy_volume_extents(const CopyRequest& req, const std::function<bool()>& should_stop) {
   auto src = copier::open_device(req.src, copier::Access::kRead, true);
   auto dst = copier::open_device(req.dst, copier::Access::kWrite, true);
   ui::ProgressLine line("  Copying", req.progress && ::isatty(2) == 1);
   copier::CopyOptions opts;
   opts.verify = req.verify;
+  opts.should_stop = should_stop;
   opts.on_progress = [&](const copier::Progress& p) { line.update(p.done_bytes, p.total_bytes); };
   // copy_extents refuses src == dst before any I/O.
   const auto result = copier::copy_extents(src, dst, req.extents, opts);

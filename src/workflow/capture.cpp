@@ -1,11 +1,16 @@
 // Written-set capture: take_metadata_snap -> read (era_metadata) -> save journal ->
 // drop_metadata_snap -> remove, with the snapshot dropped even when reading fails; then the copy
-// of the written blocks, the state save and the report.
+// of the written blocks, the state save and the report. Interrupts (base::process_cancel) are
+// honoured before the unmount (nothing changed yet), after the device is removed (the saved
+// written set is the resumable truth) and between the copier's extents.
 #include "src/workflow/capture.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
+#include "base/cancel.hpp"
+#include "copier/errors.hpp"
 #include "src/dm/metadata_snapshot.hpp"
 #include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
@@ -18,6 +23,17 @@ const char* operation_name(Operation op) {
 }
 
 namespace {
+
+// The stop inside the critical part: the journal on disk lets a rerun finish.
+base::Interrupted interrupted_resumable(const Context& ctx, int signal, Operation op,
+                                        uint64_t copied, uint64_t total) {
+  const std::string command =
+      ctx.report().command.empty() ? operation_name(op) : ctx.report().command;
+  return base::Interrupted(signal, "Interrupted: " + std::to_string(copied) + " of " +
+                                       std::to_string(total) +
+                                       " blocks copied; the written set is saved. Run 'schelk " +
+                                       command + "' again to finish.");
+}
 
 std::string missing_device_message(const State& st, Operation op) {
   if (op == Operation::kRecover) {
@@ -86,6 +102,7 @@ Journal read_and_save_written_set(Context& ctx, const State& st, Operation op, u
 }  // namespace
 
 Journal capture_written_set(Context& ctx, const State& st, Operation op, bool kill) {
+  base::throw_if_interrupted_unchanged();  // the point of no return is the unmount below
   auto& out = ctx.out();
   auto& dm = ctx.dm();
   const auto& state_path = ctx.options().state_path;
@@ -133,6 +150,9 @@ Journal capture_written_set(Context& ctx, const State& st, Operation op, bool ki
   dm.remove(st.dm_era_name);
   timer.stop();
   test_stop_point("after-remove");
+  if (const int signal = base::process_cancel().signal()) {
+    throw interrupted_resumable(ctx, signal, op, 0, count_blocks(journal->ranges));
+  }
   return *journal;
 }
 
@@ -170,15 +190,25 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
     out << words.copying << " " << blocks << " blocks from " << from << " to " << to << "..."
         << std::endl;
     auto extents = ranges_to_extents(journal.ranges, st.granularity, ctx.volumes().size(to));
-    if (test_stop_requested("mid-copy") && extents.size() > 1) {
-      // Copy half, stop, so a crash test sees the destination partly overwritten.
-      std::vector<copier::Extent> first(extents.begin(), extents.begin() + extents.size() / 2);
-      ctx.copier().copy({from, to, first, false, false});
-      test_stop_point("mid-copy");
+    const auto should_stop = [] { return base::process_cancel().requested(); };
+    uint64_t first_bytes = 0;  // copied before the mid-copy stop point
+    try {
+      if (test_stop_requested("mid-copy") && extents.size() > 1) {
+        // Copy half, stop, so a crash test sees the destination partly overwritten.
+        std::vector<copier::Extent> first(extents.begin(), extents.begin() + extents.size() / 2);
+        first_bytes =
+            ctx.copier().copy_stoppable({from, to, first, false, false}, should_stop).bytes;
+        test_stop_point("mid-copy");
+      }
+      StepTimer timer(ctx.report(), verify ? "copy and verify" : "copy");
+      report =
+          ctx.copier().copy_stoppable({from, to, std::move(extents), verify, true}, should_stop);
+      timer.stop();
+    } catch (const copier::CopyCancelled& e) {
+      // A block counts as copied once all of it is: a lower bound, as the set is resumed whole.
+      const uint64_t copied = std::min(blocks, (first_bytes + e.done_bytes()) / st.granularity);
+      throw interrupted_resumable(ctx, base::process_cancel().signal(), op, copied, blocks);
     }
-    StepTimer timer(ctx.report(), verify ? "copy and verify" : "copy");
-    report = ctx.copier().copy({from, to, std::move(extents), verify, true});
-    timer.stop();
     ctx.report().add_copy(report.bytes, blocks, st.granularity);
     check_verified(report, from, to);
   }

@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
 
+#include "base/cancel.hpp"
 #include "src/workflow/signals.hpp"
 
 namespace schelk {
@@ -22,7 +24,7 @@ struct CommandInfo {
   const char* name;
   const char* summary;
   std::set<std::string> options;
-  bool critical;  // SIGINT/SIGTERM refused while it runs
+  bool critical;  // SIGINT/SIGTERM stop it only where it is safe (signals.hpp)
   void (*run)(Context& ctx, const ParsedCommand& p);
 };
 
@@ -210,6 +212,9 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   if (vm.count("lock-timeout")) {
     p.lock_timeout = vm["lock-timeout"].as<double>();
     if (p.lock_timeout < 0) throw UsageError("--lock-timeout must not be negative");
+    if (!std::isfinite(p.lock_timeout)) {
+      throw UsageError("--lock-timeout must be a finite number of seconds");
+    }
   }
   auto str = [&](const char* n) -> std::optional<std::string> {
     if (!vm.count(n)) return std::nullopt;
@@ -296,6 +301,11 @@ int run_command(const ParsedCommand& p, Services services, const GlobalOptions& 
   try {
     info->run(ctx, p);
     status = report.exit_code;
+  } catch (const base::Interrupted& e) {
+    report.outcome = "interrupted";
+    report.error = e.what();
+    err << e.what() << "\n";
+    status = e.exit_status();
   } catch (const std::exception& e) {
     report.outcome = "error";
     report.error = e.what();
@@ -333,7 +343,7 @@ int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolS
     return 0;
   }
   const auto* info = find_command(p.command);
-  if (info->critical) ignore_termination_signals();
+  if (info->critical) install_interrupt_handlers();
   GlobalOptions g;
   g.yes = p.yes;
   g.state_path = resolve_state_path(p.state_path);

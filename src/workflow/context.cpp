@@ -1,9 +1,15 @@
-// Shared command plumbing: root check, lock, state load/save, confirmation.
+// Shared command plumbing: root check, lock, state load/save, confirmation; each of them is
+// before the point of no return, so an interrupt (SIGINT/SIGTERM) ends the command there.
 #include "src/workflow/context.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <iostream>
 #include <stdexcept>
 
+#include "base/cancel.hpp"
 #include "base/confirm_answer.hpp"
 
 namespace schelk {
@@ -16,11 +22,16 @@ void Context::require_root() {
 }
 
 StateLock Context::lock() {
+  base::throw_if_interrupted_unchanged();
   StepTimer timer(report_, "lock");
-  return StateLock::acquire(options_.state_path, options_.lock_timeout, err_);
+  auto lock = StateLock::acquire(options_.state_path, options_.lock_timeout, err_);
+  timer.stop();
+  base::throw_if_interrupted_unchanged();
+  return lock;
 }
 
 State Context::load_initialized() const {
+  base::throw_if_interrupted_unchanged();
   auto state = load_state(options_.state_path);
   if (!state) {
     throw std::runtime_error(
@@ -31,11 +42,30 @@ State Context::load_initialized() const {
 
 void Context::save(const State& state) const { save_state(options_.state_path, state); }
 
+namespace {
+
+// Waits until stdin has something to read, polling the interrupt token between short waits: a
+// blocked getline would not return on a signal (SA_RESTART).
+void wait_for_terminal_input() {
+  for (;;) {
+    base::throw_if_interrupted_unchanged();
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno == EINTR) continue;  // the signal: the check above decides
+    if (ready != 0) return;  // readable, hung up, or an error getline will report
+  }
+}
+
+}  // namespace
+
 void Context::confirm(const std::string& message) {
   if (options_.yes) return;
   out_ << message << " [y/N] " << std::flush;
+  if (&in_ == &std::cin) wait_for_terminal_input();
   std::string line;
-  if (!std::getline(in_, line)) throw CancelledError();
+  const bool answered = static_cast<bool>(std::getline(in_, line));
+  base::throw_if_interrupted_unchanged();
+  if (!answered) throw CancelledError();
   if (!base::is_yes(line)) throw CancelledError();
 }
 

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "base/cancel.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -12,6 +13,8 @@ void cmd_restore(Context& ctx, const RecoverOptions& opts) {
   ctx.out() << "Restoring scratch volume from virgin, then remounting it.\n";
   try {
     recover_locked(ctx, opts);
+  } catch (const base::Interrupted&) {
+    throw;  // its message says how to finish
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("Restore failed during recovery: ") + e.what());
   }

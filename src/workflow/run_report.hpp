@@ -29,7 +29,7 @@ struct ReportRepair {
 
 struct Report {
   std::string command;
-  std::string outcome = "ok";  // "ok", "nothing_to_do" or "error"
+  std::string outcome = "ok";  // "ok", "nothing_to_do", "error" or "interrupted"
   std::string path = "none";   // "incremental", "full" or "none"
   uint64_t blocks_copied = 0;
   uint64_t bytes_copied = 0;

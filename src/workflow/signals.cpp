@@ -1,4 +1,5 @@
-// Handlers that only print schelk's refusal message (async-signal-safe write(2)).
+// The handler: raise the process cancel token, or refuse once it is raised (async-signal-safe:
+// an atomic and write(2)).
 #include "src/workflow/signals.hpp"
 
 #include <signal.h>
@@ -7,10 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/cancel.hpp"
+
 namespace schelk {
 namespace {
 
-void refuse(int) {
+void refuse() {
   static const char kMsg[] =
       "\nRefusing to handle signal. Interrupting this operation can corrupt your volumes. If you "
       "really want to stop it, use: kill -9 ";
@@ -31,12 +34,21 @@ void refuse(int) {
   errno = saved;
 }
 
+void on_termination_signal(int signal_number) {
+  auto& token = base::process_cancel();
+  if (!token.requested()) {
+    token.raise(signal_number);
+    return;
+  }
+  refuse();  // the command is already stopping at its next safe point
+}
+
 }  // namespace
 
-void ignore_termination_signals() {
+void install_interrupt_handlers() {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
-  sa.sa_handler = refuse;
+  sa.sa_handler = on_termination_signal;
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
