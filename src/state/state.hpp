@@ -30,7 +30,14 @@ struct State {
   std::string dm_era_name = kDefaultDmEraName;
   bool is_mounted = false;
   std::optional<uint64_t> current_era;
+  // Added by this schelk (the original ignores unknown fields): set when scratch was left equal to
+  // virgin (init, recover, full-recover, promote), cleared at mount. Unix seconds; saved as
+  // "scratch_clean": true, "scratch_clean_at": N, and only when set.
+  std::optional<uint64_t> scratch_clean_at;
 };
+
+// Records "scratch equals virgin now" (the current time) in `state`.
+void mark_scratch_clean(State& state);
 
 class StateError : public std::runtime_error {
  public:

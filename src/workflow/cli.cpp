@@ -51,12 +51,12 @@ const std::vector<CommandInfo>& commands() {
          [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); }},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
-         {"kill", "verify", "json"},
+         {"kill", "verify", "json", "full-if-needed"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); }},
         {"restore",
          "recover, then mount again (one lock)",
-         {"kill", "verify", "json"},
+         {"kill", "verify", "json", "full-if-needed"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); }},
         {"promote",
@@ -67,9 +67,9 @@ const std::vector<CommandInfo>& commands() {
          [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); }},
         {"full-recover",
          "Copy all of virgin onto scratch (destructive to scratch)",
-         {"verify", "json"},
+         {"verify", "json", "force"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify, p.force); }},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -113,6 +113,10 @@ po::options_description command_options() {
       "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
       "kill,k", "SIGKILL processes that keep the mount point busy")(
       "verify", "Compare source and destination after copying")(
+      "full-if-needed",
+      "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
+      "scratch changed outside schelk); say which and why")(
+      "force", "Copy even when scratch is known equal to virgin")(
       "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
       "check",
       "Exit 3, 4 or 5 when an operation is pending or the state is inconsistent or "
@@ -232,6 +236,8 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     p.init.no_copy = vm.count("no-copy") > 0;
   }
   p.recover.kill = vm.count("kill") > 0;
+  p.recover.full_if_needed = vm.count("full-if-needed") > 0;
+  p.force = vm.count("force") > 0;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;
