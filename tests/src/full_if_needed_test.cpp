@@ -89,7 +89,7 @@ TEST_CASE("without --full-if-needed recover and restore are unchanged") {
   CHECK(rig.copier.copies.empty());
 }
 
-TEST_CASE("--full-if-needed on a clean unmounted volume: restore only mounts") {
+TEST_CASE("recover --full-if-needed on a clean unmounted volume: restore only mounts") {
   Rig rig;
   FakeScratch sys(rig);
   auto ctx = rig.context();
@@ -104,7 +104,7 @@ TEST_CASE("--full-if-needed on a clean unmounted volume: restore only mounts") {
   CHECK(rig.dm.device);
 }
 
-TEST_CASE("--full-if-needed while tracked: the incremental copy") {
+TEST_CASE("recover --full-if-needed while tracked: the incremental copy") {
   Rig rig;
   FakeScratch sys(rig);
   rig.init_and_mount();
@@ -121,7 +121,8 @@ TEST_CASE("--full-if-needed while tracked: the incremental copy") {
   CHECK(state_of(rig).scratch_clean_at);
 }
 
-TEST_CASE("--full-if-needed after a reboot while mounted: a full copy, then restore mounts") {
+TEST_CASE(
+    "recover --full-if-needed after a reboot while mounted: a full copy, then restore mounts") {
   Rig rig;
   FakeScratch sys(rig);
   rig.init_and_mount();
@@ -141,7 +142,7 @@ TEST_CASE("--full-if-needed after a reboot while mounted: a full copy, then rest
   CHECK(rig.dm.device);
 }
 
-TEST_CASE("--full-if-needed after writes outside schelk while unmounted: a full copy") {
+TEST_CASE("recover --full-if-needed after writes outside schelk while unmounted: a full copy") {
   Rig rig;
   FakeScratch sys(rig);
   rig.init_and_mount();
@@ -161,7 +162,8 @@ TEST_CASE("--full-if-needed after writes outside schelk while unmounted: a full 
   CHECK_NOTHROW(cmd_mount(ctx));  // the new stamp trusts scratch again
 }
 
-TEST_CASE("--full-if-needed when the stamp cannot tell or the superblock differs: a full copy") {
+TEST_CASE(
+    "recover --full-if-needed when the stamp cannot tell or the superblock differs: a full copy") {
   Rig rig;
   FakeScratch sys(rig);
   rig.init_and_mount();
@@ -212,7 +214,7 @@ TEST_CASE("full-recover of a clean pair copies nothing unless --force") {
   CHECK(rig.copier.copies.size() == 3);
 }
 
-TEST_CASE("--full-if-needed is a recover/restore flag, --force a full-recover one") {
+TEST_CASE("recover --full-if-needed is a recover/restore flag, --force a full-recover one") {
   auto parse = [](std::vector<std::string> a) {
     a.insert(a.begin(), "schelk");
     return parse_workflow_args(a);
