@@ -79,6 +79,8 @@ BaselineDecision decide_baseline(Context& ctx, const State& st) {
 bool scratch_known_clean(Context& ctx, const State& st) {
   if (st.is_mounted || !st.scratch_clean_at) return false;
   if (load_journal(ctx.options().state_path)) return false;
+  // Mounted or claimed outside schelk: not provably clean, and the copy's refusal says why.
+  if (ctx.system().exclusively_claimed(st.scratch)) return false;
   return check_stamp(ctx, st).verdict == UntrackedVerdict::kUntouched && superblocks_match(ctx, st);
 }
 
