@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -39,6 +40,10 @@ std::string state_to_json(const State& s) {
   j["is_mounted"] = s.is_mounted;
   j["current_era"] = s.current_era ? ordered_json(*s.current_era) : ordered_json(nullptr);
   if (s.allow_any_ramdisk) j["allow_any_ramdisk"] = true;
+  if (s.scratch_clean_at) {
+    j["scratch_clean"] = true;
+    j["scratch_clean_at"] = *s.scratch_clean_at;
+  }
   return j.dump(2);
 }
 
@@ -72,10 +77,19 @@ State state_from_json(const std::string& text) {
     if (!era.is_null()) s.current_era = era.get<uint64_t>();
     if (j.contains("allow_any_ramdisk"))
       s.allow_any_ramdisk = j.at("allow_any_ramdisk").get<bool>();
+    if (j.value("scratch_clean", false)) {
+      s.scratch_clean_at = j.value("scratch_clean_at", uint64_t{0});
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw StateError(std::string("State file is corrupted: ") + e.what());
   }
+}
+
+void mark_scratch_clean(State& state) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  state.scratch_clean_at =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
 }
 
 std::optional<State> load_state(const std::filesystem::path& path) {

@@ -33,7 +33,14 @@ struct State {
   // Added field (written only when true, so older readers see schelk's file): init was given
   // --allow-any-ramdisk, so mount accepts a metadata device that is not RAM-backed.
   bool allow_any_ramdisk = false;
+  // Added by this schelk (the original ignores unknown fields): set when scratch was left equal to
+  // virgin (init, recover, full-recover, promote), cleared at mount. Unix seconds; saved as
+  // "scratch_clean": true, "scratch_clean_at": N, and only when set.
+  std::optional<uint64_t> scratch_clean_at;
 };
+
+// Records "scratch equals virgin now" (the current time) in `state`.
+void mark_scratch_clean(State& state);
 
 class StateError : public std::runtime_error {
  public:

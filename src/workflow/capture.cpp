@@ -215,6 +215,7 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
   test_stop_point("after-copy");
   st.is_mounted = false;
   st.current_era.reset();
+  mark_scratch_clean(st);  // both directions leave virgin and scratch equal
   if (to_virgin) {
     StepTimer hash(ctx.report(), "hash superblock");
     st.virgin_superblock_hash = ctx.volumes().hash_superblock(st.virgin);

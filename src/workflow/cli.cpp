@@ -54,12 +54,12 @@ const std::vector<CommandInfo>& commands() {
          [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); }},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
-         {"kill", "verify", "json"},
+         {"kill", "verify", "json", "full-if-needed"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); }},
         {"restore",
          "recover, then mount again (one lock)",
-         {"kill", "verify", "json"},
+         {"kill", "verify", "json", "full-if-needed"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); }},
         {"promote",
@@ -70,9 +70,9 @@ const std::vector<CommandInfo>& commands() {
          [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); }},
         {"full-recover",
          "Copy all of virgin onto scratch (destructive to scratch)",
-         {"verify", "json"},
+         {"verify", "json", "force"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify, p.force); }},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -118,6 +118,10 @@ po::options_description command_options() {
       "Accept a --ramdisk that is not RAM-backed (brd, zram, loop on tmpfs); mount overwrites it")(
       "kill,k", "SIGKILL processes that keep the mount point busy")(
       "verify", "Compare source and destination after copying")(
+      "full-if-needed",
+      "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
+      "scratch changed outside schelk); say which and why")(
+      "force", "Copy even when scratch is known equal to virgin")(
       "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
       "check",
       "Exit 3, 4 or 5 when an operation is pending or the state is inconsistent or "
@@ -241,6 +245,8 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     p.init.allow_any_ramdisk = vm.count("allow-any-ramdisk") > 0;
   }
   p.recover.kill = vm.count("kill") > 0;
+  p.recover.full_if_needed = vm.count("full-if-needed") > 0;
+  p.force = vm.count("force") > 0;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;

@@ -25,6 +25,7 @@ struct ParsedCommand {
   bool json = false;   // every workflow command
   bool check = false;  // status only
   bool verify = false;
+  bool force = false;  // full-recover only
 };
 
 class UsageError : public std::runtime_error {

@@ -6,15 +6,14 @@
 #include "base/format.hpp"
 #include "src/state/journal.hpp"
 #include "src/state/state_validate.hpp"
+#include "src/workflow/full_if_needed.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
 
-void cmd_full_recover(Context& ctx, bool verify) {
-  ctx.require_root();
-  auto lock = ctx.lock();
+void full_recover_locked(Context& ctx, bool verify, bool force) {
   auto& out = ctx.out();
   auto& volumes = ctx.volumes();
   State st = ctx.load_initialized();
@@ -41,6 +40,13 @@ void cmd_full_recover(Context& ctx, bool verify) {
   // The state is saved after the copy: refuse now if it could not be (bad-input D14).
   require_state_dir_writable(ctx.options().state_path);
   timer.stop();
+  if (!force && scratch_known_clean(ctx, st)) {
+    out << "Scratch is already equal to virgin (clean since the last restore, untouched since): "
+           "nothing to copy. Use --force to copy anyway.\n";
+    ctx.report().outcome = "nothing_to_do";
+    ctx.report().fields["reason"] = "clean";
+    return;
+  }
   out << "WARNING: This will overwrite the whole scratch volume " << st.scratch << " with virgin "
       << st.virgin << " (" << base::format_bytes(size) << ").\n";
   ctx.confirm("Proceed with full recovery?");
@@ -53,6 +59,7 @@ void cmd_full_recover(Context& ctx, bool verify) {
   check_verified(report, st.virgin, st.scratch);
   timer.next("hash superblock");
   st.virgin_superblock_hash = volumes.hash_superblock(st.virgin);
+  mark_scratch_clean(st);
   timer.next("stamp scratch");
   record_scratch_untouched(ctx, st);
   timer.next("save state");
@@ -62,6 +69,16 @@ void cmd_full_recover(Context& ctx, bool verify) {
   timer.stop();
   out << "Full recovery complete: " << base::format_bytes(report.bytes) << " copied in "
       << base::format_duration(report.seconds) << ".\n";
+}
+
+}  // namespace schelk
+
+namespace schelk {
+
+void cmd_full_recover(Context& ctx, bool verify, bool force) {
+  ctx.require_root();
+  auto lock = ctx.lock();
+  full_recover_locked(ctx, verify, force);
 }
 
 }  // namespace schelk

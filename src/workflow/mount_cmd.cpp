@@ -109,6 +109,7 @@ void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t
   // Saved before the filesystem mount: a crash from here on leaves a state that 'recover'
   // handles (mounted, device present).
   st.is_mounted = true;
+  st.scratch_clean_at.reset();  // dm-era tracks it from now on; recover makes it clean again
   st.current_era = base_era;
   StepTimer timer(ctx.report(), "save state");
   ctx.save(st);

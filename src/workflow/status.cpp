@@ -99,6 +99,9 @@ nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& s
         r.era && r.era->snapshot_block ? nlohmann::ordered_json(*r.era->snapshot_block) : nullptr;
     j["discards_disabled"] = r.discards_off ? nlohmann::ordered_json(*r.discards_off) : nullptr;
     j["consistent"] = consistent(*st, r);
+    // Added: when scratch was last left equal to virgin (unix seconds), null once mounted.
+    j["scratch_clean_at"] =
+        st->scratch_clean_at ? nlohmann::ordered_json(*st->scratch_clean_at) : nullptr;
   }
   if (st || !r.journal_error.empty() || r.journal) {
     if (r.journal) {

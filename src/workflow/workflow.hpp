@@ -37,6 +37,7 @@ inline constexpr int kExitUnreadable = 5;    // the state file or the saved writ
 struct RecoverOptions {
   bool kill = false;
   bool verify = false;
+  bool full_if_needed = false;  // recover/restore: a full copy when incremental is not provable
 };
 
 void cmd_init_new(Context& ctx, const InitOptions& opts);
@@ -47,7 +48,9 @@ void cmd_recover(Context& ctx, const RecoverOptions& opts);
 void recover_locked(Context& ctx, const RecoverOptions& opts);
 void cmd_promote(Context& ctx, const RecoverOptions& opts);
 void cmd_restore(Context& ctx, const RecoverOptions& opts);
-void cmd_full_recover(Context& ctx, bool verify);
+// Copies nothing when scratch is known clean (full_if_needed.hpp) unless `force`.
+void cmd_full_recover(Context& ctx, bool verify, bool force = false);
+void full_recover_locked(Context& ctx, bool verify, bool force);
 // Fills the report's fields (the --json object) and prints the text unless opts.json. Throws,
 // after printing what it can, when the state file cannot be read.
 void cmd_status(Context& ctx, const StatusOptions& opts);

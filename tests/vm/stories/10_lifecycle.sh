@@ -88,7 +88,7 @@ skj() { local n=$1; shift; sk "$@" --json >$J/$n.json 2>$J/$n.err; rc=$?; }
 SIZE=$(blockdev --getsize64 "$SCRATCH")
 
 step "--json: full-recover, status"
-skj full -y full-recover
+skj full -y full-recover --force  # a clean pair copies nothing without it
 check_eq "full-recover --json exits 0" 0 "$rc"
 jcheck "full-recover: ok, full path, the whole volume" $J/full.json \
   "d['command'] == 'full-recover' and d['outcome'] == 'ok' and d['path'] == 'full' and \
