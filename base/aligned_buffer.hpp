@@ -15,7 +15,8 @@ class AlignedBuffer {
   AlignedBuffer() = default;
   explicit AlignedBuffer(std::size_t bytes);  // throws std::bad_alloc
   AlignedBuffer(AlignedBuffer&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
+      : data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)),
         mapped_(std::exchange(other.mapped_, false)) {}
   AlignedBuffer& operator=(AlignedBuffer&& other) noexcept {
     AlignedBuffer gone(std::move(*this));

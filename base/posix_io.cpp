@@ -59,9 +59,8 @@ void pwrite_full(int fd, std::span<const std::byte> buf, std::uint64_t offset,
 }
 
 void write_full(int fd, std::span<const std::byte> buf, std::string_view what) {
-  transfer_all(buf.size(), AtZero::kError, what, [&](std::size_t done) {
-    return ::write(fd, buf.data() + done, buf.size() - done);
-  });
+  transfer_all(buf.size(), AtZero::kError, what,
+               [&](std::size_t done) { return ::write(fd, buf.data() + done, buf.size() - done); });
 }
 
 void write_full(int fd, std::string_view text, std::string_view what) {

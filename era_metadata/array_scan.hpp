@@ -16,7 +16,7 @@
 namespace era_metadata {
 
 struct ArrayScanOptions {
-  unsigned threads = 0;             // 0: max(4, hardware_concurrency): reads overlap
+  unsigned threads = 0;              // 0: max(4, hardware_concurrency): reads overlap
   std::size_t max_run_blocks = 256;  // largest single read, in blocks (1 MiB)
 };
 
@@ -31,8 +31,8 @@ void scan_array_blocks(const MetadataSource& source, std::span<const ArrayRef> a
 
 // The same, but once per distinct (array, block location): fn(array_id, indices, block) with
 // every index of that array using the block (ascending; usually one, many for a block the
-// valid layout may share), each validated. Work that depends only on the block's content can thus be
-// done once per block instead of once per index.
+// valid layout may share), each validated. Work that depends only on the block's content can thus
+// be done once per block instead of once per index.
 using SharedArrayBlockFn = std::function<void(
     std::size_t array_id, std::span<const std::uint64_t> indices, const std::byte* block)>;
 void scan_shared_array_blocks(const MetadataSource& source, std::span<const ArrayRef> arrays,

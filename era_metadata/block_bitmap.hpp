@@ -41,7 +41,9 @@ class WordStorage {
   [[nodiscard]] const std::uint64_t* end() const { return data() + size_; }
 
  private:
-  [[nodiscard]] std::uint64_t* data() const { return reinterpret_cast<std::uint64_t*>(buf_.data()); }
+  [[nodiscard]] std::uint64_t* data() const {
+    return reinterpret_cast<std::uint64_t*>(buf_.data());
+  }
   base::AlignedBuffer buf_;
   std::size_t size_ = 0;
 };
@@ -60,14 +62,16 @@ class BlockBitmap {
   [[nodiscard]] std::span<std::uint64_t> words() { return words_; }
   [[nodiscard]] std::span<const std::uint64_t> words() const { return words_; }
   friend bool operator==(const BlockBitmap& a, const BlockBitmap& b) {
-    return a.nr_bits_ == b.nr_bits_ && std::equal(a.words_.begin(), a.words_.end(), b.words_.begin());
+    return a.nr_bits_ == b.nr_bits_ &&
+           std::equal(a.words_.begin(), a.words_.end(), b.words_.begin());
   }
 
   // ORs `bits` into word `w` from any thread; bits at index >= size() are dropped.
   void atomic_or_word(std::uint64_t w, std::uint64_t bits) {
     if (w >= words_.size()) return;
     bits &= word_mask(w);
-    if (bits != 0) std::atomic_ref<std::uint64_t>(words_[w]).fetch_or(bits, std::memory_order_relaxed);
+    if (bits != 0)
+      std::atomic_ref<std::uint64_t>(words_[w]).fetch_or(bits, std::memory_order_relaxed);
   }
 
   // Mask of the valid bits of word w (all ones except in the last, partial word).

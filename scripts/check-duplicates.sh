@@ -4,7 +4,7 @@
 # count when it was last lowered: a change that adds a duplicate must remove one, or mend it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-limit=${SCHELK_MAX_DUPLICATE_PAIRS:-LIMIT_PLACEHOLDER}
+limit=${SCHELK_MAX_DUPLICATE_PAIRS:-17}
 if ! command -v duplicates >/dev/null; then
   echo "check-duplicates.sh: SKIPPED - the 'duplicates' tool is not installed on this machine" >&2
   exit 0

@@ -7,8 +7,8 @@
 
 #include "era_metadata/check.hpp"
 #include "era_metadata/metadata_source.hpp"
-#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
+#include "src/era_tools/era_tools.hpp"
 
 namespace po = boost::program_options;
 
@@ -27,11 +27,7 @@ constexpr std::string_view kUsage =
 
 int run_era_check(int argc, char** argv) {
   po::options_description options;
-  options.add_options()
-      ("help,h", "")
-      ("version,V", "")
-      ("quiet,q", "")
-      ("super-block-only", "");
+  options.add_options()("help,h", "")("version,V", "")("quiet,q", "")("super-block-only", "");
   po::variables_map vm;
   if (!era_tools::parse_command_line(argc, argv, options, "era_check", kUsage, vm)) return 1;
   if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;
@@ -44,11 +40,13 @@ int run_era_check(int argc, char** argv) {
     auto source = era_metadata::FileMetadataSource::open(input, era_metadata::OpenMode::kExclusive);
     if (!quiet) std::fprintf(stderr, "examining superblock\n");
     if (source.size_in_blocks() == 0) {
-      if (!quiet) std::fprintf(stderr, "Metadata device/file too small.  Is this binary metadata?\n");
+      if (!quiet)
+        std::fprintf(stderr, "Metadata device/file too small.  Is this binary metadata?\n");
       return 1;
     }
     if (!quiet && source.size_bytes() % 4096 != 0) {
-      std::fprintf(stderr, "warning: metadata size %llu is not a multiple of 4096; the tail is ignored\n",
+      std::fprintf(stderr,
+                   "warning: metadata size %llu is not a multiple of 4096; the tail is ignored\n",
                    static_cast<unsigned long long>(source.size_bytes()));
     }
     era_metadata::CheckOptions opts;

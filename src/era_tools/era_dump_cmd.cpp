@@ -8,9 +8,9 @@
 #include "era_metadata/era_content.hpp"
 #include "era_metadata/errors.hpp"
 #include "era_metadata/metadata_source.hpp"
-#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/era_dump_xml.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
+#include "src/era_tools/era_tools.hpp"
 
 namespace po = boost::program_options;
 
@@ -31,13 +31,8 @@ constexpr std::string_view kUsage =
 
 int run_era_dump(int argc, char** argv) {
   po::options_description options;
-  options.add_options()
-      ("help,h", "")
-      ("version,V", "")
-      ("output,o", po::value<std::string>(), "")
-      ("repair", "")
-      ("logical", "")
-      ("include-current-writeset", "");
+  options.add_options()("help,h", "")("version,V", "")("output,o", po::value<std::string>(), "")(
+      "repair", "")("logical", "")("include-current-writeset", "");
   po::variables_map vm;
   if (!era_tools::parse_command_line(argc, argv, options, "era_dump", kUsage, vm)) return 1;
   if (auto rc = era_tools::answer_help_or_version(vm, kUsage)) return *rc;

@@ -9,9 +9,9 @@
 
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
-#include "src/era_tools/era_tools.hpp"
 #include "src/era_tools/blocks_xml.hpp"
 #include "src/era_tools/era_tool_cli.hpp"
+#include "src/era_tools/era_tools.hpp"
 
 namespace po = boost::program_options;
 
@@ -54,14 +54,9 @@ int run_era_invalidate(int argc, char** argv) {
   for (auto& k : kept) args.push_back(k.data());
 
   po::options_description options;
-  options.add_options()
-      ("help,h", "")
-      ("version,V", "")
-      ("output,o", po::value<std::string>(), "")
-      ("metadata-snapshot", "")
-      ("include-current-writeset", "")
-      ("trust-kernel-order", "")
-      ("threads", po::value<unsigned>(), "");
+  options.add_options()("help,h", "")("version,V", "")("output,o", po::value<std::string>(), "")(
+      "metadata-snapshot", "")("include-current-writeset", "")("trust-kernel-order", "")(
+      "threads", po::value<unsigned>(), "");
   po::variables_map vm;
   if (!era_tools::parse_command_line(static_cast<int>(args.size()), args.data(), options,
                                      "era_invalidate", kUsage, vm)) {

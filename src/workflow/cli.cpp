@@ -28,10 +28,9 @@ struct CommandInfo {
   void (*run)(Context& ctx, const ParsedCommand& p);
 };
 
-const std::set<std::string> kInitOptions = {"virgin",      "scratch",       "ramdisk",
-                                            "mount-point", "mount-options", "granularity",
-                                            "dm-era-name", "verify",        "json",
-                                            "allow-any-ramdisk"};
+const std::set<std::string> kInitOptions = {
+    "virgin",      "scratch",     "ramdisk", "mount-point", "mount-options",
+    "granularity", "dm-era-name", "verify",  "json",        "allow-any-ramdisk"};
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = [] {

@@ -15,14 +15,9 @@ using copier_test::FakeWorld;
 
 namespace {
 
-constexpr std::uint64_t kBlock = 4096;
-constexpr std::uint64_t kBlocks = 64;
-
-std::vector<Extent> every_block() {
-  std::vector<Extent> extents;
-  for (std::uint64_t b = 0; b < kBlocks; ++b) extents.push_back({b * kBlock, kBlock});
-  return extents;
-}
+constexpr std::uint64_t kBlock = copier_test::kTransferBlock;
+constexpr std::uint64_t kBlocks = copier_test::kTransferBlocks;
+std::vector<Extent> every_block() { return copier_test::every_transfer_block(); }
 
 std::size_t count_prefix(const std::vector<std::string>& log, const std::string& prefix) {
   return static_cast<std::size_t>(std::count_if(

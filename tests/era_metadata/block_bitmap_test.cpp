@@ -12,7 +12,10 @@ namespace {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> naive_runs(const std::vector<bool>& v) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;
   for (std::uint64_t i = 0; i < v.size();) {
-    if (!v[i]) { ++i; continue; }
+    if (!v[i]) {
+      ++i;
+      continue;
+    }
     std::uint64_t j = i;
     while (j < v.size() && v[j]) ++j;
     runs.emplace_back(i, j);
@@ -32,7 +35,10 @@ TEST_CASE("BlockBitmap runs equal a naive scan for random and edge patterns") {
       for (std::uint64_t i = 0; i < size; ++i) {
         bool on = density == 4 ? true : (rng() % 4) < static_cast<unsigned>(density);
         if (density == 2 && (i / 70) % 2 == 0) on = true;  // long runs across word edges
-        if (on) { bm.set(i); ref[i] = true; }
+        if (on) {
+          bm.set(i);
+          ref[i] = true;
+        }
       }
       std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
       bm.for_each_run([&](std::uint64_t b, std::uint64_t e) { got.emplace_back(b, e); });

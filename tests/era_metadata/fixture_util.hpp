@@ -12,7 +12,9 @@
 
 namespace era_test {
 
-inline std::string fixture_path(const std::string& rel) { return std::string(SCHELK_FIXTURES_DIR) + "/" + rel; }
+inline std::string fixture_path(const std::string& rel) {
+  return std::string(SCHELK_FIXTURES_DIR) + "/" + rel;
+}
 
 inline std::vector<std::byte> load_gz(const std::string& rel) {
   const std::string cmd = "gzip -dc '" + fixture_path(rel) + "'";

@@ -50,7 +50,8 @@ TEST_CASE("other images of the same metadata give the same answers") {
   }
 }
 
-TEST_CASE("metadata-snapshot option reads the snapshot superblock (0.9 bug #192 fixed): matches 1.1") {
+TEST_CASE(
+    "metadata-snapshot option reads the snapshot superblock (0.9 bug #192 fixed): matches 1.1") {
   MemoryMetadataSource src(load_gz("era/emeta_snap.bin.gz"));
   for (std::uint32_t n = 0; n <= 4; ++n) {
     INFO("--written-since " << n);
@@ -75,9 +76,11 @@ TEST_CASE("kernel-written images: snapshot and many-era answers") {
   }
   if (want.empty() || want.back() != '\n') want += "\n";
   CHECK(ours(k2, 1, true) == want);
-  CHECK(ours(k2, 1, true) != read_text(fixture_path("era/kernel/k2.snapshot-written-since-1.c++-0.9-WRONG.xml")));
+  CHECK(ours(k2, 1, true) !=
+        read_text(fixture_path("era/kernel/k2.snapshot-written-since-1.c++-0.9-WRONG.xml")));
   MemoryMetadataSource k3(load_gz("era/kernel/k3_offline_many_eras.bin.gz"));
-  CHECK(ours(k3, 10, false) == read_text(fixture_path("era/kernel/k3.written-since-10.c++-0.9.xml")));
+  CHECK(ours(k3, 10, false) ==
+        read_text(fixture_path("era/kernel/k3.written-since-10.c++-0.9.xml")));
   MemoryMetadataSource k1(load_gz("era/kernel/k1_fresh_era1.bin.gz"));
   CHECK(ours(k1, 1, false) == "<blocks>\n</blocks>\n");
 }

@@ -20,12 +20,14 @@ TEST_CASE("generate a large image for benchmarks", "[.][generate]") {
   spec.current_era = 6;
   spec.era_of = [](std::uint64_t b) {
     const std::uint64_t h = (b + 1) * 0x9E3779B97F4A7C15ull;
-    return static_cast<std::uint32_t>((h >> 60) == 0 && ((h >> 40) & 15) < 3 ? 3 + (h >> 56) % 2 : 1 + (h >> 50) % 2);
+    return static_cast<std::uint32_t>((h >> 60) == 0 && ((h >> 40) & 15) < 3 ? 3 + (h >> 56) % 2
+                                                                             : 1 + (h >> 50) % 2);
   };
   std::mt19937_64 rng(5);
   for (std::uint32_t era : {4u, 5u}) {
     era_test::WritesetSpec ws{era, spec.nr_blocks, {}};
-    for (std::uint64_t i = 0; i < spec.nr_blocks / 200; ++i) ws.bits.push_back(rng() % spec.nr_blocks);
+    for (std::uint64_t i = 0; i < spec.nr_blocks / 200; ++i)
+      ws.bits.push_back(rng() % spec.nr_blocks);
     spec.writesets.push_back(std::move(ws));
   }
   auto image = era_test::MetadataBuilder::build(spec);

@@ -25,7 +25,8 @@ std::vector<bool> model(const era_test::EraTreesSpec& s, std::uint32_t n,
   }
   auto add = [&](const WritesetSpec& ws, std::uint32_t era) {
     if (era < n) return;
-    for (auto b : ws.bits) if (b < ws.nr_bits && b < s.nr_blocks) r[b] = true;
+    for (auto b : ws.bits)
+      if (b < ws.nr_bits && b < s.nr_blocks) r[b] = true;
   };
   for (const auto& ws : s.writesets) add(ws, ws.era);
   if (current) add(*current, s.current_era);
@@ -179,7 +180,13 @@ TEST_CASE("every single-field damage of array and node headers is rejected, neve
   spec.writesets = {WritesetSpec{3, 3000, {1, 2999}}};
   const auto good = MetadataBuilder::build(spec);
   const auto layout = MetadataBuilder::last_layout();
-  struct Damage { std::uint64_t block; std::size_t off; std::uint64_t value; std::size_t size; const char* msg; };
+  struct Damage {
+    std::uint64_t block;
+    std::size_t off;
+    std::uint64_t value;
+    std::size_t size;
+    const char* msg;
+  };
   const std::uint64_t ab = layout.era_array_blocks[1];
   const std::vector<Damage> cases = {
       {ab, 4, 1017, 4, "max_entries 1017"},

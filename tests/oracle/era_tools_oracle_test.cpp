@@ -175,8 +175,8 @@ TEST_CASE("oracle: kernel-shaped models (consecutive writesets, era array below 
   std::mt19937_64 rng(1122);
   for (int i = 0; i < 10; ++i) {
     Model m = era_test::random_model(rng, {3000, 5, false});
-    // Digestion keeps the era array at or below the lowest archived era (doc/dm-era-format.md 5.5), and the
-    // archived eras end at current_era - 1.
+    // Digestion keeps the era array at or below the lowest archived era (doc/dm-era-format.md 5.5),
+    // and the archived eras end at current_era - 1.
     const auto k = static_cast<std::uint32_t>(m.writesets.size());
     for (std::uint32_t j = 0; j < k; ++j) m.writesets[j].era = m.current_era - k + j;
     // An entry equal to the lowest era L was copied from writeset L, so L has that bit.
@@ -215,7 +215,7 @@ TEST_CASE("oracle: multi-level writeset tree") {
   m.nr_blocks = 77;
   m.current_era = 1000;
   for (std::uint32_t e = 300; e < 720; ++e) {  // 420 writesets: three writeset-tree leaves
-    const std::uint32_t nb = 1 + e % 100;        // resized both ways around nr_blocks
+    const std::uint32_t nb = 1 + e % 100;      // resized both ways around nr_blocks
     era_test::Writeset w{e, nb, std::vector<bool>(nb)};
     for (int j = 0; j < 3; ++j) w.bits[rng() % nb] = true;
     m.writesets.push_back(std::move(w));
@@ -252,8 +252,9 @@ TEST_CASE("oracle: era-restore rejects what 0.9 rejects, and leaves the output u
   const std::string head =
       "<superblock uuid=\"\" block_size=\"64\" nr_blocks=\"10\" current_era=\"2\">\n";
   const std::vector<std::string> bad = {
-      head + "  <writeset era=\"1\" nr_bits=\"10\">\n    <bit block=\"70\" value=\"true\"/>\n"
-             "  </writeset>\n</superblock>\n",
+      head +
+          "  <writeset era=\"1\" nr_bits=\"10\">\n    <bit block=\"70\" value=\"true\"/>\n"
+          "  </writeset>\n</superblock>\n",
       head + "  <era_array>\n    <era block=\"12\" era=\"1\"/>\n  </era_array>\n</superblock>\n",
       head + "  <foo/>\n</superblock>\n",
       "<superblock uuid=\"\" block_size=\"64\" nr_blocks=\"10\">\n</superblock>\n",
@@ -273,7 +274,8 @@ TEST_CASE("oracle: era-restore rejects what 0.9 rejects, and leaves the output u
     INFO(x);
     xml.write(x);
     theirs.resize(1 << 20);
-    const int rc09 = run(k09Restore + " -i " + xml.path() + " -o " + theirs.path() + " 2>/dev/null").rc;
+    const int rc09 =
+        run(k09Restore + " -i " + xml.path() + " -o " + theirs.path() + " 2>/dev/null").rc;
     const auto r = run(kSchelk + " era-restore -i " + xml.path() + " -o " + ours.path() + " 2>&1");
     CHECK(rc09 == 1);
     CHECK(r.rc == rc09);
@@ -302,7 +304,8 @@ TEST_CASE("oracle: era-restore rejects what 0.9 rejects, and leaves the output u
   for (const auto& a : cli) {
     INFO(a);
     const int rc09 = run(k09Restore + " " + with_out(a, theirs.path()) + " >/dev/null 2>&1").rc;
-    CHECK(run(kSchelk + " era-restore " + with_out(a, ours.path()) + " >/dev/null 2>&1").rc == rc09);
+    CHECK(run(kSchelk + " era-restore " + with_out(a, ours.path()) + " >/dev/null 2>&1").rc ==
+          rc09);
   }
   CHECK(ours.read() == before);
   CHECK(run(kSchelk + " era-restore -h").out == run(k09Restore + " -h").out);

@@ -80,10 +80,10 @@ TEST_CASE("usage errors") {
 TEST_CASE("help lists the commands and the tools - version has the sha") {
   const ToolSummary tools[] = {{"era-check", "Check dm-era metadata"}, {"copy", "Copy extents"}};
   const auto u = workflow_usage(tools);
-  for (const char* word : {"init-new", "init-from", "mount", "recover", "restore", "promote",
-                           "full-recover", "status", "Tools (same binary):",
-                           "  era-check        Check dm-era metadata\n",
-                           "  copy             Copy extents\n", "--state-path", "--lock-timeout"}) {
+  for (const char* word :
+       {"init-new", "init-from", "mount", "recover", "restore", "promote", "full-recover", "status",
+        "Tools (same binary):", "  era-check        Check dm-era metadata\n",
+        "  copy             Copy extents\n", "--state-path", "--lock-timeout"}) {
     CHECK(u.find(word) != std::string::npos);
   }
   CHECK(command_usage("promote").find("The old virgin data is lost and cannot be recovered.") !=

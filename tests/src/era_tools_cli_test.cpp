@@ -13,8 +13,8 @@
 #include <string>
 
 #include "tests/support/metadata_builder.hpp"
-#include "tests/support/temp_path.hpp"
 #include "tests/support/prerequisite.hpp"
+#include "tests/support/temp_path.hpp"
 
 namespace {
 

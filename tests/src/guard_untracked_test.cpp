@@ -19,12 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A 6.1 /sys/block/X/stat line: write sectors 777, discard sectors 4096.
-std::string stat_line(uint64_t write_sectors, uint64_t discard_sectors) {
-  return "     100        0     2000       10       50        3      " +
-         std::to_string(write_sectors) + "       20        0       40       30       " +
-         "2        0     " + std::to_string(discard_sectors) + "        1        5        2\n";
-}
+using test::stat_line;
 
 // Makes `device` the block device 259:7 of a fake system view, with its sysfs stat counters
 // (1000 sectors written, none discarded) and an empty holders directory.

@@ -22,6 +22,7 @@
 
 #include "base/posix_io.hpp"
 #include "base/unique_fd.hpp"
+#include "copier/extent.hpp"
 #include "copier/io_engine.hpp"
 #include "tests/support/temp_path.hpp"
 
@@ -200,5 +201,16 @@ class FakeEngineFactory final : public copier::EngineFactory {
  private:
   FakeWorld& world_;
 };
+
+// One extent per 4 KiB block of a 64-block (256 KiB) volume, for the transfer tests.
+inline constexpr std::uint64_t kTransferBlock = 4096;
+inline constexpr std::uint64_t kTransferBlocks = 64;
+inline std::vector<copier::Extent> every_transfer_block() {
+  std::vector<copier::Extent> extents;
+  for (std::uint64_t b = 0; b < kTransferBlocks; ++b) {
+    extents.push_back({b * kTransferBlock, kTransferBlock});
+  }
+  return extents;
+}
 
 }  // namespace copier_test

@@ -62,9 +62,15 @@ inline Model random_model(std::mt19937_64& rng, const GenParams& p) {
   Model m;
   m.block_size = static_cast<std::uint32_t>(8 * pick(1, 64));
   switch (pick(0, 4)) {
-    case 0: m.nr_blocks = static_cast<std::uint32_t>(pick(0, 70)); break;
-    case 1: m.nr_blocks = static_cast<std::uint32_t>(1018 * pick(1, 3) + pick(0, 2) - 1); break;
-    default: m.nr_blocks = static_cast<std::uint32_t>(pick(1, p.max_blocks)); break;
+    case 0:
+      m.nr_blocks = static_cast<std::uint32_t>(pick(0, 70));
+      break;
+    case 1:
+      m.nr_blocks = static_cast<std::uint32_t>(1018 * pick(1, 3) + pick(0, 2) - 1);
+      break;
+    default:
+      m.nr_blocks = static_cast<std::uint32_t>(pick(1, p.max_blocks));
+      break;
   }
   const auto nws = static_cast<std::uint32_t>(pick(0, p.max_writesets));
   m.current_era = static_cast<std::uint32_t>(pick(nws, nws + 20));
@@ -199,8 +205,9 @@ inline std::string invalidate_xml(const std::vector<bool>& set, bool v09) {
     if (e - b == 1) {
       std::snprintf(line, sizeof line, "  <block block=\"%zu\"/>\n", b);
     } else {
-      std::snprintf(line, sizeof line, v09 ? "  <range begin=\"%zu\" end = \"%zu\"/>\n"
-                                           : "  <range begin=\"%zu\" end=\"%zu\"/>\n",
+      std::snprintf(line, sizeof line,
+                    v09 ? "  <range begin=\"%zu\" end = \"%zu\"/>\n"
+                        : "  <range begin=\"%zu\" end=\"%zu\"/>\n",
                     b, e);
     }
     s += line;

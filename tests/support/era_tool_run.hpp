@@ -43,7 +43,6 @@ inline std::string rust_pdata_tools() {
   return executable(p) ? p : std::string();
 }
 
-
 using TempFile = schelk::test::TempFile;
 
 }  // namespace era_test

@@ -50,8 +50,8 @@ class TempFile {
 
   void write(const std::string& data) const { std::ofstream(path_, std::ios::binary) << data; }
   void write_bytes(const void* data, std::size_t n) const {
-    std::ofstream(path_, std::ios::binary).write(static_cast<const char*>(data),
-                                                 static_cast<std::streamsize>(n));
+    std::ofstream(path_, std::ios::binary)
+        .write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
   }
   void resize(std::uint64_t bytes) const {
     if (::truncate(path_.c_str(), static_cast<off_t>(bytes)) != 0) std::abort();

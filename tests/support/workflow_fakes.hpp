@@ -441,4 +441,12 @@ struct Rig {
   }
 };
 
+// A 6.1 /sys/block/X/stat line with the given write (field 7) and discard (field 14) sector
+// counts.
+inline std::string stat_line(uint64_t write_sectors, uint64_t discard_sectors) {
+  return "     100        0     2000       10       50        3      " +
+         std::to_string(write_sectors) + "       20        0       40       30       " +
+         "2        0     " + std::to_string(discard_sectors) + "        1        5        2\n";
+}
+
 }  // namespace schelk::test
