@@ -25,7 +25,7 @@ std::string temp_path() {
 
 }  // namespace
 
-TEST_CASE("pwrite_full and pread_full round-trip; pread_full stops at end of file", "[base][io]") {
+TEST_CASE("pwrite_full and pread_full round-trip: pread_full stops at end of file", "[base][io]") {
   const std::string path = temp_path();
   base::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   REQUIRE(fd);

@@ -54,7 +54,7 @@ TEST_CASE("logical eras take the latest writeset (0.9 took the lowest: f3 blocks
   CHECK(eras[3] == 4);
 }
 
-TEST_CASE("repair mode skips damaged parts; strict mode refuses") {
+TEST_CASE("repair mode skips damaged parts: strict mode refuses") {
   MemoryMetadataSource c05(era_test::load_gz("era/corrupt/c05_node_csum.bin.gz"));
   CHECK_THROWS_AS(read_era_content(c05, {}), MetadataError);
   EraContentOptions repair;

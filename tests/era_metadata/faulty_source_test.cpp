@@ -70,7 +70,7 @@ std::string read_of(std::uint64_t block) {
 
 }  // namespace
 
-TEST_CASE("btree read-ahead: a failed read is retried by the walk; a lasting one is system_error") {
+TEST_CASE("btree read-ahead: a failed read is retried by the walk: a lasting one is system_error") {
   const auto image = MetadataBuilder::build(big_spec(300));
   const auto layout = MetadataBuilder::last_layout();
   const auto leaves = children_of(image, layout.era_array_root);

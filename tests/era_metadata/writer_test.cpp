@@ -220,7 +220,7 @@ TEST_CASE("writer: a current writeset is written and read back by the 1.x tool")
   CHECK(r.out == want);
 }
 
-TEST_CASE("writer: a 0-bit writeset is an empty bitset btree (1.x accepts it; 0.9 cannot)") {
+TEST_CASE("writer: a 0-bit writeset is an empty bitset btree (1.x accepts it: 0.9 cannot)") {
   // Checked first: a skip after a failed CHECK would hide the failure.
   const std::string rust = era_test::rust_pdata_tools();
   if (rust.empty()) {

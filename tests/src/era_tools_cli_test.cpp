@@ -190,7 +190,7 @@ TEST_CASE("era_invalidate command-line errors and exit codes follow 0.9") {
         "writeset tree node at block 4: reached twice (cycle or shared node inside one tree)\n");
 }
 
-TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage; -q is silent") {
+TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage: -q is silent") {
   Workdir w;
   Result r = run(w.tool("era_check") + " " + w.image("f1.bin"));
   CHECK(r.rc == 0);

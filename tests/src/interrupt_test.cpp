@@ -150,7 +150,7 @@ TEST_CASE("interrupt: a cancelled prompt answer without a signal is still 'cance
   CHECK_THROWS_AS(cmd_promote(ctx, {}), CancelledError);
 }
 
-TEST_CASE("interrupt: mid-copy stops between extents, the written set saved; a rerun finishes") {
+TEST_CASE("interrupt: mid-copy stops between extents, the written set saved: a rerun finishes") {
   const TokenGuard guard;
   Rig rig;
   rig.init_and_mount();

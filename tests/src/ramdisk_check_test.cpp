@@ -56,7 +56,7 @@ std::string state_with(const std::string& field, const std::string& value) {
 
 }  // namespace
 
-TEST_CASE("ramdisk: the rig's brd device passes; init names it in the warning") {
+TEST_CASE("ramdisk: the rig's brd device passes: init names it in the warning") {
   Rig rig;
   add_volumes(rig);
   auto ctx = rig.context();

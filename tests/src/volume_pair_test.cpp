@@ -35,7 +35,7 @@ const SizeMismatchMessage kMessage = [](uint64_t v, uint64_t s) {
 
 }  // namespace
 
-TEST_CASE("volume pair: block devices first, then sizes; returns the common size") {
+TEST_CASE("volume pair: block devices first, then sizes: returns the common size") {
   FakePair f;
   REQUIRE(require_block_device_pair(f.volumes, f.v, f.s, kMessage) == 8192);
   REQUIRE(f.calls() == std::vector<std::string>{"validate " + f.v, "validate " + f.s, "size " + f.v,

@@ -109,7 +109,7 @@ TEST_CASE("status --json and --check through the binary") {
   CHECK(run("status --state-path " + state, ">/dev/null").status == 1);
 }
 
-TEST_CASE("an error under --json is an object on stdout; a usage error too") {
+TEST_CASE("an error under --json is an object on stdout: a usage error too") {
   schelk::test::TempDir dir;
   auto r = run("recover --json --state-path " + (dir / "s.json").string(), "2>/dev/null");
   CHECK(r.status == 1);
