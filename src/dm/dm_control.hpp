@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/dm/era_status.hpp"
 
@@ -31,6 +32,8 @@ class DmControl {
   virtual EraStatus status(const std::string& name) = 0;
   virtual std::optional<DmInfo> info(const std::string& name) = 0;
   bool exists(const std::string& name) { return info(name).has_value(); }
+  // The loaded table's targets; empty when the device does not exist or has no table.
+  virtual std::vector<DmTarget> table(const std::string& name) = 0;
   // Removes the device and its node.
   virtual void remove(const std::string& name) = 0;
   virtual std::string device_path(const std::string& name) const { return "/dev/mapper/" + name; }

@@ -2,6 +2,8 @@
 #include "src/dm/era_status.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace schelk {
@@ -27,6 +29,13 @@ T parse_number(std::string_view word, std::string_view line, const char* field) 
     throw DmError("Cannot parse dm-era status '" + std::string(line) + "': bad " + field + " '" +
                   std::string(word) + "'");
   }
+  return value;
+}
+
+std::optional<uint64_t> parse_u64_word(std::string_view word) {
+  uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (word.empty() || ec != std::errc() || ptr != word.data() + word.size()) return std::nullopt;
   return value;
 }
 
@@ -58,6 +67,46 @@ EraStatus parse_era_status(std::string_view line) {
 std::string era_table_params(const std::string& metadata_dev, const std::string& origin_dev,
                              uint64_t block_sectors) {
   return metadata_dev + " " + origin_dev + " " + std::to_string(block_sectors);
+}
+
+namespace {
+
+std::optional<DevNumber> parse_dev_number(std::string_view word) {
+  const auto colon = word.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto major = parse_u64_word(word.substr(0, colon));
+  const auto minor = parse_u64_word(word.substr(colon + 1));
+  if (!major || !minor || *major > UINT32_MAX || *minor > UINT32_MAX) return std::nullopt;
+  return DevNumber{static_cast<uint32_t>(*major), static_cast<uint32_t>(*minor)};
+}
+
+}  // namespace
+
+std::optional<EraTable> parse_era_table(const std::vector<DmTarget>& table) {
+  if (table.size() != 1 || table[0].type != "era" || table[0].start != 0) return std::nullopt;
+  const auto words = split_words(table[0].params);
+  if (words.size() != 3) return std::nullopt;
+  EraTable t;
+  t.length_sectors = table[0].length;
+  const auto m = parse_dev_number(words[0]);
+  const auto o = parse_dev_number(words[1]);
+  const auto b = parse_u64_word(words[2]);
+  if (!m || !o || !b) return std::nullopt;
+  t.metadata = *m;
+  t.origin = *o;
+  t.block_sectors = *b;
+  return t;
+}
+
+std::string describe_table(const std::vector<DmTarget>& table) {
+  if (table.empty()) return "no table";
+  std::string text;
+  for (const auto& t : table) {
+    if (!text.empty()) text += "; ";
+    text += std::to_string(t.start) + " " + std::to_string(t.length) + " " + t.type;
+    if (!t.params.empty()) text += " " + t.params;
+  }
+  return text;
 }
 
 void validate_dm_name(const std::string& name) {

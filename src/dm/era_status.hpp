@@ -31,6 +31,35 @@ EraStatus parse_era_status(std::string_view line);
 std::string era_table_params(const std::string& metadata_dev, const std::string& origin_dev,
                              uint64_t block_sectors);
 
+// One target of a dm device's table (DM_DEVICE_TABLE): "<start> <length> <type> <params>".
+struct DmTarget {
+  uint64_t start = 0;
+  uint64_t length = 0;  // sectors
+  std::string type;
+  std::string params;
+};
+
+struct DevNumber {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  bool operator==(const DevNumber&) const = default;
+};
+
+// A loaded era table: the kernel prints both devices as major:minor (dm-era-target.c, era_status
+// with STATUSTYPE_TABLE), whatever path created it.
+struct EraTable {
+  uint64_t length_sectors = 0;
+  DevNumber metadata;
+  DevNumber origin;
+  uint64_t block_sectors = 0;
+};
+
+// The era table of a device whose table is exactly one era target from sector 0; nullopt for
+// anything else (another target type, several targets, malformed parameters).
+std::optional<EraTable> parse_era_table(const std::vector<DmTarget>& table);
+// "0 <length> <type> <params>; ..." for messages.
+std::string describe_table(const std::vector<DmTarget>& table);
+
 // What to tell the user when creating an era device failed, given the target types the kernel
 // has registered (dm_task_get_versions): empty when "era" is among them (the failure had another
 // cause), else the fix ("... run 'modprobe dm-era' ...").

@@ -35,6 +35,11 @@ void collect_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno*/
 
 bool udev_running() { return ::access("/run/udev/control", F_OK) == 0; }
 
+// Without the kernel's device-mapper driver (dm-mod not loaded, or not built) no dm device can
+// exist: asking whether one does must not fail (recover of an unmounted volume needs no dm).
+// The driver registers this misc device when it loads.
+bool driver_present() { return ::access("/sys/class/misc/device-mapper", F_OK) == 0; }
+
 // Set by dm() before any task runs.
 bool g_use_udev = false;
 
@@ -92,6 +97,7 @@ class LibDevmapperControl final : public DmControl {
   }
 
   std::optional<DmInfo> info(const std::string& name) override {
+    if (!driver_present()) return std::nullopt;
     Task t = new_task(DM_DEVICE_INFO, name);
     g_dm_errors.clear();
     if (!dm().dm_task_run(t.get())) fail("query", name, t.get());
@@ -99,6 +105,26 @@ class LibDevmapperControl final : public DmControl {
     if (!dm().dm_task_get_info(t.get(), &i)) fail("read info of", name, t.get());
     if (!i.exists) return std::nullopt;
     return DmInfo{i.major, i.minor, i.open_count, i.suspended != 0};
+  }
+
+  std::vector<DmTarget> table(const std::string& name) override {
+    if (!driver_present()) return {};
+    Task t = new_task(DM_DEVICE_TABLE, name);
+    dm().dm_task_no_open_count(t.get());
+    if (!dm().dm_task_run(t.get())) fail("get the table of", name, t.get());
+    dm_info i{};
+    if (!dm().dm_task_get_info(t.get(), &i) || !i.exists) return {};
+    std::vector<DmTarget> targets;
+    void* next = nullptr;
+    do {
+      uint64_t start = 0, length = 0;
+      char* type = nullptr;
+      char* params = nullptr;
+      next = dm().dm_get_next_target(t.get(), next, &start, &length, &type, &params);
+      if (type == nullptr) break;  // no table loaded
+      targets.push_back({start, length, type, params ? params : ""});
+    } while (next != nullptr);
+    return targets;
   }
 
   void remove(const std::string& name) override {

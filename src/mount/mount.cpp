@@ -121,6 +121,26 @@ bool SystemMounter::is_mounted(const std::string& mount_point) {
   return mounts_contain_target(read_text(proc_root_ / "mounts"), canonical_or_same(mount_point));
 }
 
+std::vector<std::string> mountinfo_points_of(const std::string& mountinfo_text, uint32_t major,
+                                             uint32_t minor) {
+  const std::string device = std::to_string(major) + ":" + std::to_string(minor);
+  std::vector<std::string> points;
+  std::istringstream in(mountinfo_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string id, parent, dev, root, target;
+    if (words >> id >> parent >> dev >> root >> target && dev == device) {
+      points.push_back(decode_mounts_field(target));
+    }
+  }
+  return points;
+}
+
+std::vector<std::string> SystemMounter::mount_points_of(uint32_t major, uint32_t minor) {
+  return mountinfo_points_of(read_text(proc_root_ / "self" / "mountinfo"), major, minor);
+}
+
 void SystemMounter::mount(const std::string& device, const std::string& mount_point,
                           const std::string& fstype, const std::string& options) {
   const LibmountApi& mnt = libmount_api();  // loaded first: fail before creating anything

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <string>
@@ -23,6 +24,8 @@ class Mounter {
   virtual ~Mounter() = default;
   // True when the (canonicalised) mount point is a mount target.
   virtual bool is_mounted(const std::string& mount_point) = 0;
+  // The mount points of the filesystem on block device major:minor, in mount order.
+  virtual std::vector<std::string> mount_points_of(uint32_t major, uint32_t minor) = 0;
   // Creates the mount point if missing, then mounts.
   virtual void mount(const std::string& device, const std::string& mount_point,
                      const std::string& fstype, const std::string& options) = 0;
@@ -38,6 +41,7 @@ class SystemMounter final : public Mounter {
   SystemMounter(std::filesystem::path proc_root, std::ostream& log)
       : proc_root_(std::move(proc_root)), log_(log) {}
   bool is_mounted(const std::string& mount_point) override;
+  std::vector<std::string> mount_points_of(uint32_t major, uint32_t minor) override;
   void mount(const std::string& device, const std::string& mount_point, const std::string& fstype,
              const std::string& options) override;
   void unmount(const std::string& mount_point, bool kill) override;
@@ -51,6 +55,10 @@ class SystemMounter final : public Mounter {
 std::string decode_mounts_field(const std::string& field);
 // True when `target` in `mounts_text` (the /proc/mounts format) equals `mount_point`.
 bool mounts_contain_target(const std::string& mounts_text, const std::string& mount_point);
+// The mount points (field 5, decoded) of the lines of `mountinfo_text` (the
+// /proc/<pid>/mountinfo format) whose device (field 3) is major:minor.
+std::vector<std::string> mountinfo_points_of(const std::string& mountinfo_text, uint32_t major,
+                                             uint32_t minor);
 // Processes whose cwd, root or an open fd lies under `mount_point` (canonical path), from the
 // procfs tree at `proc_root`.
 std::vector<Blocker> find_blockers(const std::string& mount_point,

@@ -44,6 +44,7 @@ std::string state_to_json(const State& s) {
     j["scratch_clean"] = true;
     j["scratch_clean_at"] = *s.scratch_clean_at;
   }
+  if (s.needs_full_recover) j["needs_full_recover"] = *s.needs_full_recover;
   return j.dump(2);
 }
 
@@ -80,6 +81,9 @@ State state_from_json(const std::string& text) {
     if (j.value("scratch_clean", false)) {
       s.scratch_clean_at = j.value("scratch_clean_at", uint64_t{0});
     }
+    if (j.contains("needs_full_recover") && !j.at("needs_full_recover").is_null()) {
+      s.needs_full_recover = j.at("needs_full_recover").get<std::string>();
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw StateError(std::string("State file is corrupted: ") + e.what());
@@ -87,6 +91,7 @@ State state_from_json(const std::string& text) {
 }
 
 void mark_scratch_clean(State& state) {
+  state.needs_full_recover.reset();
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   state.scratch_clean_at =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());

@@ -37,9 +37,18 @@ struct State {
   // virgin (init, recover, full-recover, promote), cleared at mount. Unix seconds; saved as
   // "scratch_clean": true, "scratch_clean_at": N, and only when set.
   std::optional<uint64_t> scratch_clean_at;
+  // Added field (written only when set): scratch was written while its tracking was lost (a
+  // reboot while mounted, a mount schelk did not know), so only a full copy makes it equal to
+  // virgin again. Holds the reason, a NeedsFull* code; cleared by mark_scratch_clean.
+  std::optional<std::string> needs_full_recover;
 };
 
-// Records "scratch equals virgin now" (the current time) in `state`.
+// needs_full_recover codes (repair.hpp says when each is set).
+inline constexpr const char* kNeedsFullTrackingLost = "tracking_lost";
+inline constexpr const char* kNeedsFullUnknownMount = "unknown_mount";
+
+// Records "scratch equals virgin now" (the current time) in `state`; a full recovery is no
+// longer needed.
 void mark_scratch_clean(State& state);
 
 class StateError : public std::runtime_error {

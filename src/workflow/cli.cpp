@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/cancel.hpp"
+#include "src/workflow/repair.hpp"
 #include "src/workflow/signals.hpp"
 
 namespace schelk {
@@ -72,6 +73,14 @@ const std::vector<CommandInfo>& commands() {
          {"verify", "json", "force"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify, p.force); }},
+        {"repair",
+         "Find where the state and the system disagree and fix what is provably safe (stale "
+         "era device, unknown mount, reboot while mounted, leftover snapshot or written set)",
+         {"dry-run", "kill", "json"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) {
+           cmd_repair(ctx, {p.dry_run, p.recover.kill});
+         }},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -121,10 +130,11 @@ po::options_description command_options() {
       "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
       "scratch changed outside schelk); say which and why")(
       "force", "Copy even when scratch is known equal to virgin")(
+      "dry-run", "Say what would be repaired; change nothing")(
       "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
       "check",
-      "Exit 3, 4 or 5 when an operation is pending or the state is inconsistent or "
-      "unreadable");
+      "Exit 3, 4, 5 or 6 when an operation is pending, the state is inconsistent or "
+      "unreadable, or scratch needs a full recovery");
   return d;
 }
 
@@ -246,6 +256,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   p.recover.kill = vm.count("kill") > 0;
   p.recover.full_if_needed = vm.count("full-if-needed") > 0;
   p.force = vm.count("force") > 0;
+  p.dry_run = vm.count("dry-run") > 0;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;

@@ -26,6 +26,7 @@ struct ParsedCommand {
   bool check = false;  // status only
   bool verify = false;
   bool force = false;  // full-recover only
+  bool dry_run = false;  // repair only
 };
 
 class UsageError : public std::runtime_error {

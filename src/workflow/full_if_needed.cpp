@@ -47,6 +47,12 @@ BaselineDecision decide_baseline(Context& ctx, const State& st) {
     }
     return full("tracking_lost", "Tracking was lost (rebooted while mounted)");
   }
+  if (st.needs_full_recover) {
+    return full(*st.needs_full_recover, st.needs_full_recover == kNeedsFullUnknownMount
+                                            ? "Scratch was written through a mount schelk did "
+                                              "not record"
+                                            : "Tracking was lost (rebooted while mounted)");
+  }
   const auto check = check_stamp(ctx, st);
   switch (check.verdict) {
     case UntrackedVerdict::kWritten:
@@ -77,7 +83,7 @@ BaselineDecision decide_baseline(Context& ctx, const State& st) {
 }
 
 bool scratch_known_clean(Context& ctx, const State& st) {
-  if (st.is_mounted || !st.scratch_clean_at) return false;
+  if (st.is_mounted || !st.scratch_clean_at || st.needs_full_recover) return false;
   if (load_journal(ctx.options().state_path)) return false;
   // Mounted or claimed outside schelk: not provably clean, and the copy's refusal says why.
   if (ctx.system().exclusively_claimed(st.scratch)) return false;

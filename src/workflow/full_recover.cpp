@@ -7,6 +7,7 @@
 #include "src/state/journal.hpp"
 #include "src/state/state_validate.hpp"
 #include "src/workflow/full_if_needed.hpp"
+#include "src/workflow/repair.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
@@ -17,6 +18,7 @@ void full_recover_locked(Context& ctx, bool verify, bool force) {
   auto& out = ctx.out();
   auto& volumes = ctx.volumes();
   State st = ctx.load_initialized();
+  apply_safe_repairs(ctx, st, false);  // on the state as saved: it decides what is stale
   if (st.is_mounted) {
     if (ctx.dm().exists(st.dm_era_name) || ctx.mounter().is_mounted(st.mount_point)) {
       throw std::runtime_error("Volume is already mounted.");

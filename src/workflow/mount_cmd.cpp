@@ -8,6 +8,7 @@
 #include "src/volume/volume.hpp"
 #include "src/workflow/guard_discard.hpp"
 #include "src/workflow/ramdisk_check.hpp"
+#include "src/workflow/repair.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/workflow.hpp"
 
@@ -17,7 +18,21 @@ namespace {
 // Everything that can refuse before the era device is made; returns the scratch size.
 uint64_t check_mount(Context& ctx, const State& st) {
   auto& volumes = ctx.volumes();
-  if (st.is_mounted) throw std::runtime_error("Volume is already mounted.");
+  if (st.is_mounted) {
+    if (ctx.dm().exists(st.dm_era_name) || ctx.mounter().is_mounted(st.mount_point)) {
+      throw std::runtime_error("Volume is already mounted.");
+    }
+    // schelk's words, then what they mean here and what to do.
+    throw std::runtime_error(
+        "Volume is already mounted. (The state says so, but the era device and the mount are "
+        "gone: " +
+        std::string(load_journal(ctx.options().state_path)
+                        ? "an interrupted operation is pending; run 'schelk recover' or "
+                          "'schelk promote', whichever was interrupted, to finish it.)"
+                        : "likely a reboot. Run 'schelk repair', then 'schelk full-recover', or "
+                          "'schelk restore --full-if-needed'.)"));
+  }
+  if (st.needs_full_recover) throw std::runtime_error(needs_full_recover_message(st));
   if (ctx.mounter().is_mounted(st.mount_point)) {
     throw std::runtime_error("Mountpoint " + st.mount_point +
                              " is already in use. State says not mounted, but filesystem is "
@@ -130,6 +145,7 @@ void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t
 
 void mount_locked(Context& ctx) {
   State st = ctx.load_initialized();
+  apply_safe_repairs(ctx, st, false);
   StepTimer timer(ctx.report(), "check");
   const uint64_t size = check_mount(ctx, st);
   timer.stop();

@@ -1,9 +1,11 @@
 // recover: put scratch back to virgin by copying only the blocks written since mount; with
 // --full-if-needed, a full copy instead when the incremental one is not provably right.
 #include <iostream>
+#include <stdexcept>
 
 #include "src/workflow/capture.hpp"
 #include "src/workflow/full_if_needed.hpp"
+#include "src/workflow/repair.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -11,6 +13,7 @@ namespace {
 
 void recover_incremental(Context& ctx, State& st, const RecoverOptions& opts) {
   if (!st.is_mounted) {
+    if (st.needs_full_recover) throw std::runtime_error(needs_full_recover_message(st));
     remove_journal(ctx.options().state_path);  // stale: the copy that wrote it finished
     ctx.out() << "Volume is not mounted. Nothing to recover.\n";
     ctx.report().outcome = "nothing_to_do";
@@ -24,6 +27,7 @@ void recover_incremental(Context& ctx, State& st, const RecoverOptions& opts) {
 
 void recover_locked(Context& ctx, const RecoverOptions& opts) {
   State st = ctx.load_initialized();
+  apply_safe_repairs(ctx, st, opts.kill);
   if (!opts.full_if_needed) {
     recover_incremental(ctx, st, opts);
     return;

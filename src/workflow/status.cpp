@@ -62,6 +62,7 @@ constexpr Condition kConsistent{"consistent", 0};
 constexpr Condition kInterrupted{"interrupted_operation", kExitInterrupted};
 constexpr Condition kInconsistent{"inconsistent", kExitInconsistent};
 constexpr Condition kUnreadable{"unreadable", kExitUnreadable};
+constexpr Condition kNeedsFull{"needs_full_recover", kExitNeedsFullRecover};
 
 Condition classify(const std::optional<State>& st, const Reality& r) {
   if (!r.journal_error.empty()) return kUnreadable;
@@ -70,7 +71,8 @@ Condition classify(const std::optional<State>& st, const Reality& r) {
   // Without root the era device cannot be seen: judge by the mount alone rather than call a
   // healthy mounted volume inconsistent.
   const bool ok = r.dm_unknown ? st->is_mounted == r.mounted : consistent(*st, r);
-  return ok ? kConsistent : kInconsistent;
+  if (!ok) return kInconsistent;
+  return st->needs_full_recover ? kNeedsFull : kConsistent;
 }
 
 // The status fields of --json, in the order they always had (D8: an unreadable journal is an
@@ -102,6 +104,9 @@ nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& s
     // Added: when scratch was last left equal to virgin (unix seconds), null once mounted.
     j["scratch_clean_at"] =
         st->scratch_clean_at ? nlohmann::ordered_json(*st->scratch_clean_at) : nullptr;
+    // Added: why scratch needs a full recovery ("tracking_lost", "unknown_mount"), else null.
+    j["needs_full_recover"] =
+        st->needs_full_recover ? nlohmann::ordered_json(*st->needs_full_recover) : nullptr;
   }
   if (st || !r.journal_error.empty() || r.journal) {
     if (r.journal) {
@@ -207,6 +212,10 @@ void cmd_status(Context& ctx, const StatusOptions& opts) {
         << "\n";
   }
   print_saved_written_set(out, r);
+  if (st->needs_full_recover) {
+    out << "  Scratch: NEEDS A FULL RECOVERY (" << *st->needs_full_recover
+        << "; run 'schelk full-recover')\n";
+  }
   out << "\nVolume checksum:\n";
   out << "  Superblock hash: " << base::to_hex(st->virgin_superblock_hash) << "\n";
   if (opts.check) {

@@ -132,8 +132,13 @@ TEST_CASE("mount refuses a changed virgin / differing scratch / busy mount point
   rig.mounter.mounted = true;
   CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("is already in use"));
   rig.mounter.mounted = false;
+  // A device with schelk's name but another table is never touched.
   rig.dm.device = true;
-  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("dm-era device 'bench_era' already exists"));
+  rig.dm.targets = {{0, 512, "linear", "8:16 0"}};
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("dm-era device 'bench_era' already exists but "
+                                                    "is not schelk's (its table is '0 512 linear "
+                                                    "8:16 0'"));
+  CHECK(rig.dm.device);
   rig.dm.device = false;
   CHECK(rig.dm.calls.own.empty());
   CHECK_NOTHROW(cmd_mount(ctx));
@@ -255,8 +260,10 @@ TEST_CASE("a snapshot left held by a killed run is dropped before taking a new o
   rig.dm.snapshot = true;
   auto ctx = rig.context();
   CHECK_NOTHROW(cmd_recover(ctx, {}));
-  CHECK(rig.out.str().find("Dropping a metadata snapshot left by an interrupted run") !=
-        std::string::npos);
+  CHECK(rig.out.str().find("Repaired: dropped the metadata snapshot an interrupted run left on "
+                           "era device 'bench_era'.") != std::string::npos);
+  REQUIRE(ctx.report().repairs.size() == 1);
+  CHECK(ctx.report().repairs[0].name == "drop_leftover_snapshot");
 }
 
 TEST_CASE("an interrupted copy resumes from the saved written set without the dm device") {
@@ -274,7 +281,9 @@ TEST_CASE("an interrupted copy resumes from the saved written set without the dm
   CHECK(load_state(rig.options().state_path)->is_mounted);
   // promote and mount must not run over an unfinished recover.
   CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("run 'schelk recover'"));
-  CHECK_THROWS_WITH(cmd_mount(ctx), "Volume is already mounted.");
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::StartsWith("Volume is already mounted. (The state says "
+                                                      "so, but the era device and the mount are "
+                                                      "gone: an interrupted operation is pending"));
   rig.copier.fail = false;
   rig.reader.written.clear();  // the reader is not asked again
   cmd_recover(ctx, {});
@@ -287,9 +296,14 @@ TEST_CASE("an interrupted copy resumes from the saved written set without the dm
 TEST_CASE("without device and without journal recover demands full-recover") {
   Rig rig;
   rig.init_and_mount();
-  rig.dm.device = false;
+  rig.dm.device = false;  // a reboot: the era device and the mount are gone
+  rig.mounter.mounted = false;
   auto ctx = rig.context();
   CHECK_THROWS_WITH(cmd_recover(ctx, {}), Catch::Contains("Run 'schelk full-recover'"));
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::StartsWith("Volume is already mounted. (The state says "
+                                                      "so, but the era device and the mount are "
+                                                      "gone: likely a reboot. Run 'schelk "
+                                                      "repair'"));
   CHECK_THROWS_WITH(cmd_promote(ctx, {}), Catch::Contains("Run 'schelk mount' to remount"));
 }
 

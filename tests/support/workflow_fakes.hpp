@@ -58,6 +58,12 @@ class FakeDmControl : public DmControl {
   bool snapshot = false;
   uint32_t era = 0;
   std::string fail_message;  // a message that throws
+  // The loaded table, set by create_era (or a test); the kernel reports the devices as
+  // major:minor, taken from `block_devices` when asked (the path itself when not listed).
+  std::vector<DmTarget> targets;
+  const std::map<std::string, dev_t>* block_devices = nullptr;
+  const bool* mounted = nullptr;  // a mount holds the device open (FakeMounter::mounted)
+  int32_t other_openers = 0;
 
   void create_era(const std::string& name, const std::string& meta, const std::string& origin,
                   uint64_t len, uint64_t block) override {
@@ -66,6 +72,22 @@ class FakeDmControl : public DmControl {
     if (device) throw DmError("exists");
     device = true;
     era = 1;
+    targets = {{0, len, "era", meta + " " + origin + " " + std::to_string(block)}};
+  }
+  std::vector<DmTarget> table(const std::string&) override {
+    if (!device) return {};
+    auto t = targets;
+    if (block_devices) {
+      for (auto& target : t) {
+        for (const auto& [path, dev] : *block_devices) {
+          const auto at = target.params.find(path + " ");
+          if (at == std::string::npos) continue;
+          target.params.replace(at, path.size(),
+                                std::to_string(major(dev)) + ":" + std::to_string(minor(dev)));
+        }
+      }
+    }
+    return t;
   }
   void message(const std::string& name, const std::string& msg) override {
     calls.push_back("message " + name + " " + msg);
@@ -97,7 +119,7 @@ class FakeDmControl : public DmControl {
   }
   std::optional<DmInfo> info(const std::string&) override {
     if (!device) return std::nullopt;
-    return DmInfo{253, 0, 1, false};
+    return DmInfo{253, 0, (mounted && *mounted ? 1 : 0) + other_openers, false};
   }
   void remove(const std::string& name) override {
     calls.push_back("remove " + name);
@@ -113,17 +135,33 @@ class FakeMounter : public Mounter {
   bool mounted = false;
   bool fail_mount = false;
   bool busy = false;
+  // Where `mounted` is mounted and from which device ("" = not the era device 253:0, the only
+  // device FakeDmControl reports); more mounts of the era device elsewhere.
+  std::string mount_point;
+  bool era_device_mounted = false;
+  std::vector<std::string> other_era_mounts;
   bool is_mounted(const std::string&) override { return mounted; }
+  std::vector<std::string> mount_points_of(uint32_t major, uint32_t minor) override {
+    std::vector<std::string> points;
+    if (major != 253 || minor != 0) return points;
+    if (mounted && era_device_mounted) points.push_back(mount_point);
+    points.insert(points.end(), other_era_mounts.begin(), other_era_mounts.end());
+    return points;
+  }
   void mount(const std::string& dev, const std::string& mp, const std::string& fstype,
              const std::string& opts) override {
     calls.push_back("mount " + dev + " " + mp + " " + fstype + " " + opts);
     if (fail_mount) throw std::runtime_error("mount failed");
     mounted = true;
+    mount_point = mp;
+    era_device_mounted = dev.rfind("/dev/mapper/", 0) == 0;
   }
   void unmount(const std::string& mp, bool kill) override {
     calls.push_back(std::string("unmount ") + mp + (kill ? " kill" : ""));
     if (busy && !kill) throw std::runtime_error("Failed to unmount " + mp + ": target is busy");
+    if (std::erase(other_era_mounts, mp) > 0) return;
     mounted = false;
+    era_device_mounted = false;
   }
 };
 
@@ -386,6 +424,7 @@ struct Rig {
   std::string virgin, scratch, ram;
 
   Rig() {
+    dm.mounted = &mounter.mounted;
     dm.calls.shared = &events;
     mounter.calls.shared = &events;
     virgin = (dir / "virgin").string();
@@ -399,6 +438,10 @@ struct Rig {
     std::ofstream(ram, std::ios::binary) << std::string(2 << 20, 'R');
     // The ramdisk is a brd device (major 1) in the fake sysfs; the mount point exists.
     system.add_block_device("ram0", makedev(1, 0), "", ram);
+    // Scratch is a block device to the era device's table (repair identifies the device as
+    // schelk's by it), though not in the fake sysfs unless a test adds it.
+    system.block_devices[scratch] = makedev(8, 16);
+    dm.block_devices = &system.block_devices;
     std::filesystem::create_directories(dir / "mnt");
     system.discard_events = &events;
   }
