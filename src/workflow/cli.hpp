@@ -25,7 +25,7 @@ struct ParsedCommand {
   bool json = false;   // every workflow command
   bool check = false;  // status only
   bool verify = false;
-  bool force = false;  // full-recover only
+  bool force = false;    // full-recover only
   bool dry_run = false;  // repair only
 };
 

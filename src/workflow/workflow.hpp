@@ -30,9 +30,9 @@ struct StatusOptions {
 };
 
 // status --check exit codes (README "Exit codes"); 1 is any error, 2 a usage error.
-inline constexpr int kExitInterrupted = 3;   // an interrupted recover/promote is pending
-inline constexpr int kExitInconsistent = 4;  // the state disagrees with the mount / era device
-inline constexpr int kExitUnreadable = 5;    // the state file or the saved written set
+inline constexpr int kExitInterrupted = 3;       // an interrupted recover/promote is pending
+inline constexpr int kExitInconsistent = 4;      // the state disagrees with the mount / era device
+inline constexpr int kExitUnreadable = 5;        // the state file or the saved written set
 inline constexpr int kExitNeedsFullRecover = 6;  // scratch's tracking was lost: full copy needed
 
 struct RecoverOptions {
