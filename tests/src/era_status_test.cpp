@@ -88,3 +88,23 @@ TEST_CASE("a missing dm-era target is named with its fix") {
   CHECK(hint.find("modprobe dm-era") != std::string::npos);
   CHECK_FALSE(missing_era_target_hint({}).empty());  // nothing listed: say it anyway
 }
+
+TEST_CASE("era table: one era target from sector 0 with major:minor devices, else none") {
+  const auto t = parse_era_table({{0, 2097152, "era", "1:0 259:3 8"}});
+  REQUIRE(t);
+  CHECK(t->length_sectors == 2097152);
+  CHECK(t->metadata == DevNumber{1, 0});
+  CHECK(t->origin == DevNumber{259, 3});
+  CHECK(t->block_sectors == 8);
+  CHECK_FALSE(parse_era_table({}));
+  CHECK_FALSE(parse_era_table({{0, 8, "linear", "1:0 0"}}));
+  CHECK_FALSE(parse_era_table({{8, 8, "era", "1:0 259:3 8"}}));
+  CHECK_FALSE(parse_era_table({{0, 8, "era", "1:0 259:3 8"}, {8, 8, "zero", ""}}));
+  CHECK_FALSE(parse_era_table({{0, 8, "era", "/dev/ram0 259:3 8"}}));
+  CHECK_FALSE(parse_era_table({{0, 8, "era", "1:0 259:3"}}));
+  CHECK_FALSE(parse_era_table({{0, 8, "era", "1:0 259:3 8 extra"}}));
+  CHECK_FALSE(parse_era_table({{0, 8, "era", "1:0 259:99999999999 8"}}));
+  CHECK(describe_table({{0, 8, "era", "1:0 259:3 8"}, {8, 8, "zero", ""}}) ==
+        "0 8 era 1:0 259:3 8; 8 8 zero");
+  CHECK(describe_table({}) == "no table");
+}

@@ -74,3 +74,16 @@ TEST_CASE("SystemMounter reads the mounts table of the procfs root it is given")
   CHECK(!m.is_mounted((proc / "elsewhere").string()));
   CHECK(log.str().empty());
 }
+
+TEST_CASE("mountinfo: the mount points of one device, decoded, in order") {
+  const std::string info =
+      "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+      "40 22 253:0 / /mnt/bench rw - ext4 /dev/mapper/bench_era rw\n"
+      "41 22 253:1 / /mnt/other rw - ext4 /dev/mapper/x rw\n"
+      "42 22 253:0 /sub /srv/with\\040space rw - ext4 /dev/mapper/bench_era rw\n"
+      "garbage\n";
+  CHECK(mountinfo_points_of(info, 253, 0) ==
+        std::vector<std::string>{"/mnt/bench", "/srv/with space"});
+  CHECK(mountinfo_points_of(info, 253, 2).empty());
+  CHECK(mountinfo_points_of(info, 25, 30).empty());  // "25:30" is no prefix match of "253:0"
+}
