@@ -74,3 +74,13 @@ write_pattern() {
   esac
   sync
 }
+
+# json_check MSG FILE EXPR: FILE holds one JSON object `d` for which the Python EXPR is true.
+json_check() {
+  local msg=$1 file=$2 expr=$3 out
+  if out=$(/usr/bin/python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert eval(sys.argv[2], {"d": d}), "false: %s\n%s" % (sys.argv[2], json.dumps(d))
+' "$file" "$expr" 2>&1); then pass "$msg"; else fail "$msg"; printf '%s\n' "$out" | _indent; fi
+}

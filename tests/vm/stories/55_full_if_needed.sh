@@ -17,15 +17,6 @@ pipeline() {
   sk restore -y --kill --full-if-needed --json >$J/$1.json 2>$J/$1.err
   rc=$?
 }
-# jcheck MSG FILE EXPR: FILE holds one JSON object `d` for which the Python EXPR is true.
-jcheck() {
-  local msg=$1 file=$2 expr=$3 out
-  if out=$(/usr/bin/python3 -c '
-import json, sys
-d = json.loads(open(sys.argv[1]).read())
-assert eval(sys.argv[2], {"d": d}), "false: %s\n%s" % (sys.argv[2], json.dumps(d))
-' "$file" "$expr" 2>&1); then pass "$msg"; else fail "$msg"; printf '%s\n' "$out" | _indent; fi
-}
 is_mounted() { grep -q " $MP " /proc/mounts; }
 
 check "init-new" sk_init
@@ -36,7 +27,7 @@ step "clean and unmounted: the pipeline only mounts"
 pipeline clean
 check_eq "pipeline exits 0" 0 "$rc"
 check_output_contains "says scratch is clean" 'Scratch is clean: nothing to recover' cat $J/clean.err
-jcheck "JSON: path none, reason clean, nothing copied" $J/clean.json \
+json_check "JSON: path none, reason clean, nothing copied" $J/clean.json \
   "d['command'] == 'restore' and d['outcome'] == 'ok' and d['path'] == 'none' and \
    d['reason'] == 'clean' and d['bytes_copied'] == 0"
 check "mounted" is_mounted
@@ -48,7 +39,7 @@ dd if=/dev/urandom of=$MP/junk bs=1M count=3 status=none; sync
 pipeline incr
 check_eq "pipeline exits 0" 0 "$rc"
 check_output_contains "says tracking is intact" 'Tracking is intact' cat $J/incr.err
-jcheck "JSON: path incremental, reason tracked, a few blocks" $J/incr.json \
+json_check "JSON: path incremental, reason tracked, a few blocks" $J/incr.json \
   "d['path'] == 'incremental' and d['reason'] == 'tracked' and 0 < d['bytes_copied'] < $SIZE"
 check "mounted" is_mounted
 check "recover (plain)" sk recover
@@ -70,7 +61,7 @@ check_eq "pipeline exits 0" 0 "$rc"
 check_output_contains "says tracking was lost" \
   'Tracking was lost \(rebooted while mounted\): copying all of virgin to scratch \(--full-if-needed\)' \
   cat $J/reboot.err
-jcheck "JSON: path full, reason tracking_lost, the whole volume" $J/reboot.json \
+json_check "JSON: path full, reason tracking_lost, the whole volume" $J/reboot.json \
   "d['outcome'] == 'ok' and d['path'] == 'full' and d['reason'] == 'tracking_lost' and \
    d['bytes_copied'] == $SIZE"
 check "mounted" is_mounted
@@ -86,7 +77,7 @@ pipeline outside
 check_eq "pipeline exits 0" 0 "$rc"
 check_output_contains "says scratch was changed outside schelk" \
   'Scratch was changed outside schelk.*copying all of virgin to scratch' cat $J/outside.err
-jcheck "JSON: path full, reason untracked_writes, the whole volume" $J/outside.json \
+json_check "JSON: path full, reason untracked_writes, the whole volume" $J/outside.json \
   "d['path'] == 'full' and d['reason'] == 'untracked_writes' and d['bytes_copied'] == $SIZE"
 check "mounted" is_mounted
 check "recover (plain)" sk recover
@@ -96,12 +87,12 @@ step "full-recover of a clean pair copies nothing unless --force"
 sk -y full-recover --json >$J/fr.json 2>$J/fr.err; rc=$?
 check_eq "full-recover exits 0" 0 "$rc"
 check_output_contains "says nothing to copy" 'already equal to virgin.*--force' cat $J/fr.err
-jcheck "JSON: nothing_to_do, path none, nothing copied" $J/fr.json \
+json_check "JSON: nothing_to_do, path none, nothing copied" $J/fr.json \
   "d['outcome'] == 'nothing_to_do' and d['path'] == 'none' and d['bytes_copied'] == 0"
 check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
 sk -y full-recover --force --json >$J/force.json 2>$J/force.err; rc=$?
 check_eq "full-recover --force exits 0" 0 "$rc"
-jcheck "JSON: --force copies the whole volume" $J/force.json \
+json_check "JSON: --force copies the whole volume" $J/force.json \
   "d['outcome'] == 'ok' and d['path'] == 'full' and d['bytes_copied'] == $SIZE"
 check_same_bytes "after --force: identical" "$VIRGIN" "$SCRATCH"
 check "mount works after all this" sk mount
