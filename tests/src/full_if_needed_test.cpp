@@ -12,6 +12,7 @@
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
+using test::FakeScratch;
 using test::Rig;
 using test::slurp;
 using test::write_at;
@@ -20,17 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::stat_line;
-
-// Makes the rig's scratch the block device 259:7 with sysfs counters, so stamps compare.
-struct FakeScratch {
-  fs::path dev_dir;
-  explicit FakeScratch(Rig& rig) : dev_dir(rig.dir / "sys" / "dev" / "block" / "259:7") {
-    rig.system.block_devices[rig.scratch] = makedev(259, 7);
-    fs::create_directories(dev_dir / "holders");
-    set_counters(1000, 0);
-  }
-  void set_counters(uint64_t w, uint64_t d) { std::ofstream(dev_dir / "stat") << stat_line(w, d); }
-};
 
 RecoverOptions full_if_needed() {
   RecoverOptions o;
@@ -48,7 +38,7 @@ bool has(const std::ostringstream& s, const std::string& text) {
 
 TEST_CASE("scratch_clean: set by init and recover, cleared by mount, absent from old files") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   auto ctx = rig.context();
   cmd_init_from(ctx, rig.init_from_no_copy());
   CHECK(state_of(rig).scratch_clean_at);
@@ -68,7 +58,7 @@ TEST_CASE("scratch_clean: set by init and recover, cleared by mount, absent from
 
 TEST_CASE("without --full-if-needed recover and restore are unchanged") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   rig.init_and_mount();
   auto ctx = rig.context();
   cmd_recover(ctx, {});
@@ -86,7 +76,7 @@ TEST_CASE("without --full-if-needed recover and restore are unchanged") {
 
 TEST_CASE("recover --full-if-needed on a clean unmounted volume: restore only mounts") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   auto ctx = rig.context();
   cmd_init_from(ctx, rig.init_from_no_copy());
   rig.events.clear();
@@ -101,7 +91,7 @@ TEST_CASE("recover --full-if-needed on a clean unmounted volume: restore only mo
 
 TEST_CASE("recover --full-if-needed while tracked: the incremental copy") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "x");
   rig.reader.written = {{5, 6}};
@@ -119,7 +109,7 @@ TEST_CASE("recover --full-if-needed while tracked: the incremental copy") {
 TEST_CASE(
     "recover --full-if-needed after a reboot while mounted: a full copy, then restore mounts") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   rig.init_and_mount();
   rig.dm.device = false;  // reboot: no era device, no mount, state still says mounted
   rig.mounter.mounted = false;
@@ -139,7 +129,7 @@ TEST_CASE(
 
 TEST_CASE("recover --full-if-needed after writes outside schelk while unmounted: a full copy") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   rig.init_and_mount();
   auto ctx = rig.context();
   cmd_recover(ctx, {});
@@ -160,7 +150,7 @@ TEST_CASE("recover --full-if-needed after writes outside schelk while unmounted:
 TEST_CASE(
     "recover --full-if-needed when the stamp cannot tell or the superblock differs: a full copy") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   rig.init_and_mount();
   auto ctx = rig.context();
   cmd_recover(ctx, {});
@@ -188,7 +178,7 @@ TEST_CASE(
 
 TEST_CASE("full-recover of a clean pair copies nothing unless --force") {
   Rig rig;
-  FakeScratch sys(rig);
+  FakeScratch sys(rig.system, rig.scratch);
   auto ctx = rig.context();
   cmd_init_from(ctx, rig.init_from_no_copy());
   cmd_full_recover(ctx, false);

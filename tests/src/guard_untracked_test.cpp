@@ -12,6 +12,7 @@
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
+using test::FakeScratch;
 using test::FakeSystemView;
 using test::Rig;
 using test::TempDir;
@@ -20,21 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::stat_line;
-
-// Makes `device` the block device 259:7 of a fake system view, with its sysfs stat counters
-// (1000 sectors written, none discarded) and an empty holders directory.
-struct FakeScratch {
-  FakeSystemView& view;
-  fs::path dev_dir;
-  FakeScratch(FakeSystemView& v, const std::string& device)
-      : view(v), dev_dir(v.sys_root() / "dev" / "block" / "259:7") {
-    view.block_devices[device] = makedev(259, 7);
-    fs::create_directories(dev_dir / "holders");
-    set_counters(1000, 0);
-    view.set_boot_id("aaaa-1");
-  }
-  void set_counters(uint64_t w, uint64_t d) { std::ofstream(dev_dir / "stat") << stat_line(w, d); }
-};
 
 // A system view of its own in a temp dir, for the tests without a rig.
 struct StandaloneView {

@@ -492,4 +492,19 @@ inline std::string stat_line(uint64_t write_sectors, uint64_t discard_sectors) {
          "2        0     " + std::to_string(discard_sectors) + "        1        5        2\n";
 }
 
+// Makes `device` the block device 259:7 of a fake system view, with its sysfs stat counters
+// (1000 sectors written, none discarded) and an empty holders directory.
+struct FakeScratch {
+  FakeSystemView& view;
+  std::filesystem::path dev_dir;
+  FakeScratch(FakeSystemView& v, const std::string& device)
+      : view(v), dev_dir(v.sys_root() / "dev" / "block" / "259:7") {
+    view.block_devices[device] = makedev(259, 7);
+    std::filesystem::create_directories(dev_dir / "holders");
+    set_counters(1000, 0);
+    view.set_boot_id("aaaa-1");
+  }
+  void set_counters(uint64_t w, uint64_t d) { std::ofstream(dev_dir / "stat") << stat_line(w, d); }
+};
+
 }  // namespace schelk::test
