@@ -201,6 +201,15 @@ TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage: -q is silent")
   r = run(w.tool("era_check") + " " + w.image("corrupt/c17_era_too_great.bin"));
   CHECK(r.rc == 1);
   CHECK(r.out.find("era too great") != std::string::npos);
+  // A space-map count below the references is damage (D15), a leak only a warning.
+  r = run(w.tool("era_check") + " " + w.image("corrupt/c29_shared_bitset.bin"));
+  CHECK(r.rc == 1);
+  CHECK(r.out.find("error: space map: block 7 has count 1, but 2 references were found") !=
+        std::string::npos);
+  r = run(w.tool("era_check") + " " + w.image("corrupt/c30_writesets_dropped.bin"));
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("warning: space map: block 7 has count 1, but 0 references were found") !=
+        std::string::npos);
   r = run(w.tool("era_check") + " -q " + w.image("corrupt/c09_cycle.bin"));
   CHECK(r.rc == 1);
   CHECK(r.out.empty());
