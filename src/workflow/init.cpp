@@ -62,9 +62,6 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   refuse_mounted_or_confirm_reinit(ctx);
   // After the "mounted" refusal: a mounted setup's ramdisk is held by its era device.
   reject_volume_aliases(ctx.system(), o.virgin, o.scratch);
-  check_ramdisk(ctx.system(), {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
-                               "give a separate RAM disk such as /dev/ram0 (modprobe brd "
-                               "rd_size=<KiB>) with --ramdisk"});
   validate_mount_point(o.mount_point);
   if (o.fstype) validate_fstype(*o.fstype);
   CheckedInit checked;
@@ -75,6 +72,11 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
                std::to_string(ssize) + " bytes).";
       });
   validate_granularity_for_size(o.granularity, checked.size);
+  // After the volume size is known, so that the fix names the size the ramdisk needs.
+  check_ramdisk(ctx.system(),
+                {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
+                 "give a separate RAM disk such as /dev/ram0 (" +
+                     ramdisk_size_hint(checked.size, o.granularity) + ") with --ramdisk"});
   if (auto warning = validate_ramdisk_size(volumes.size(o.ramdisk), checked.size, o.granularity)) {
     ctx.err() << *warning << "\n";
   }

@@ -159,6 +159,18 @@ TEST_CASE("ramdisk: a regular file or a device in use is refused") {
   expect_init_refused(rig, rig.ram, "RAM disk " + rig.ram + " is in use");
 }
 
+TEST_CASE("ramdisk: a missing one is refused with the size it needs and how to load brd") {
+  Rig rig;
+  add_volumes(rig);
+  const auto missing = (rig.dir / "ram9").string();
+  // The rig's 256 KiB volume: ideal 1.05 MiB, so 2 MiB = rd_size 2048 KiB.
+  expect_init_refused(rig, missing,
+                      "RAM disk " + missing +
+                          " is not a block device (no such device); give a separate RAM disk "
+                          "such as /dev/ram0 (needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048) "
+                          "with --ramdisk");
+}
+
 TEST_CASE("mount re-checks the ramdisk the state names and writes nothing when refused") {
   Rig rig;
   add_volumes(rig);
