@@ -17,6 +17,7 @@
 #include "base/posix_io.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
+#include "src/volume/device_holders.hpp"
 
 namespace schelk {
 namespace {
@@ -164,7 +165,8 @@ bool clear_era_superblock(const std::string& path) {
     if (errno == EBUSY) {
       throw VolumeError("RAM disk " + path +
                         " is in use (mounted, claimed by device-mapper, or held open "
-                        "exclusively); release it before 'schelk mount'.");
+                        "exclusively); release it before 'schelk mount'." +
+                        host_busy_holders(path));
     }
     base::throw_errno(errno, "Cannot open " + path);
   }

@@ -15,6 +15,7 @@
 
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
+#include "src/volume/device_holders.hpp"
 #include "src/volume/volume.hpp"
 
 namespace schelk {
@@ -220,10 +221,11 @@ void check_ramdisk(SystemView& system, const RamdiskCheck& c) {
     }
   }
   if (system.exclusively_claimed(c.ramdisk)) {
-    throw VolumeError(subject +
-                      " is in use (mounted, claimed by device-mapper, or held open exclusively); "
-                      "release it or " +
-                      c.fix);
+    throw VolumeError(
+        subject +
+        " is in use (mounted, claimed by device-mapper, or held open exclusively); release it or " +
+        c.fix + "." +
+        busy_device_holders(system.proc_root(), system.sys_root(), *ram.number, c.ramdisk));
   }
   if (!c.allow_any && !ram_backed(topo, ram)) {
     throw VolumeError(subject +

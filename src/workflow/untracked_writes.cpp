@@ -14,6 +14,7 @@
 #include "base/format.hpp"
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
+#include "src/volume/device_holders.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/volume_pair.hpp"
 
@@ -194,9 +195,11 @@ void check_scratch_untouched(Context& ctx, const State& st) {
     }
     // After the holders check, whose message is more precise for stacked devices.
     if (system.exclusively_claimed(st.scratch)) {
-      throw VolumeError("Scratch volume " + st.scratch +
-                        " is in use (mounted outside schelk, or claimed by another driver). "
-                        "Unmount or release it before 'schelk mount'.");
+      throw VolumeError(
+          "Scratch volume " + st.scratch +
+          " is in use (mounted outside schelk, or claimed by another driver). "
+          "Unmount or release it before 'schelk mount'." +
+          busy_device_holders(system.proc_root(), system.sys_root(), *dev, st.scratch));
     }
   }
   const auto path = scratch_stamp_path_for(ctx.options().state_path);

@@ -159,6 +159,28 @@ TEST_CASE("ramdisk: a regular file or a device in use is refused") {
   expect_init_refused(rig, rig.ram, "RAM disk " + rig.ram + " is in use");
 }
 
+TEST_CASE("ramdisk in use: the message says what holds it (mount, dm device, process)") {
+  Rig rig;
+  add_volumes(rig);
+  rig.system.claimed.insert(rig.ram);
+  rig.system.add_mount(makedev(1, 0), "ext4");  // mounted at /m0
+  rig.system.add_block_device("dm-4", makedev(253, 4));
+  std::filesystem::create_directories(rig.system.sys_root() / "class" / "block" / "dm-4" / "dm");
+  std::ofstream(rig.system.sys_root() / "class" / "block" / "dm-4" / "dm" / "name") << "other\n";
+  rig.system.stack("dm-4", "ram0");
+  const auto proc = rig.system.proc_root() / "4321";
+  std::filesystem::create_directories(proc / "fd");
+  std::ofstream(proc / "comm") << "fio\n";
+  std::filesystem::create_symlink(rig.ram, proc / "fd" / "5");
+  expect_init_refused(rig, rig.ram,
+                      "RAM disk " + rig.ram +
+                          " is in use (mounted, claimed by device-mapper, or held open "
+                          "exclusively); release it or give a separate RAM disk such as /dev/ram0 "
+                          "(needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048) with --ramdisk. What "
+                          "holds it: mounted at /m0; device-mapper device other (dm-4) stacked on "
+                          "it; open in process 4321 (fio).");
+}
+
 TEST_CASE("ramdisk: a missing one is refused with the size it needs and how to load brd") {
   Rig rig;
   add_volumes(rig);
