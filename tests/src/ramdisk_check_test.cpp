@@ -258,10 +258,51 @@ TEST_CASE("init refuses a bad mount point, fstype or granularity before writing 
   };
   from("ext4,rw;rm -rf /", "Filesystem type 'ext4,rw;rm -rf /' is not a filesystem name");
   from("", "is not a filesystem name");
+  from("ext4+x",
+       "Filesystem type 'ext4+x' is not a filesystem name (letters, digits, '.', '_', "
+       "'-'); give --fstype as e.g. ext4 or xfs.");
+  from("ext4 ", "is not a filesystem name");
   check_refused([](InitOptions& o) { o.granularity = 1ull << 40; }, "larger than the volume");
   check_refused([](InitOptions& o) { o.granularity = Rig::kSize * 2; }, "larger than the volume");
   check_refused([](InitOptions& o) { o.granularity = static_cast<uint64_t>(-4096); },
                 "larger than the volume");
+}
+
+TEST_CASE("init reports a bad mount point or fstype before device problems and the prompt") {
+  Rig rig;
+  add_volumes(rig);
+  // The fix for a relative mount point names the absolute path it would have meant.
+  const auto here = std::filesystem::current_path() / "mnt";
+  const auto plain_file = (rig.dir / "plain").string();
+  std::ofstream(plain_file) << "f";
+  expect_init_refused(rig, plain_file, "RAM disk " + plain_file + " is not a block device");
+  {
+    auto ctx = rig.context();
+    auto o = rig.init_from_no_copy();
+    o.ramdisk = plain_file;  // refused too, but the typo in the mount point comes first
+    o.mount_point = "mnt";
+    CHECK_THROWS_WITH(cmd_init_from(ctx, o),
+                      "Mount point 'mnt' is not an absolute path; give --mount-point as "
+                      "/path/to/dir (here: " +
+                          here.string() + ").");
+  }
+  // An initialized setup: a bad value is refused before 'Reinitialize?' is asked.
+  {
+    auto ctx = rig.context();
+    cmd_init_from(ctx, rig.init_from_no_copy());
+  }
+  rig.out.str("");
+  auto ctx = rig.context(false);  // no -y: the prompt would read the (empty) input
+  auto o = rig.init_from_no_copy();
+  o.fstype = "ext4;reboot";
+  CHECK_THROWS_WITH(cmd_init_from(ctx, o), Catch::StartsWith("Filesystem type 'ext4;reboot'"));
+  CHECK(rig.out.str().find("Reinitialize?") == std::string::npos);
+  o.fstype = "ext4";
+  o.mount_point = rig.virgin;  // exists, not a directory
+  CHECK_THROWS_WITH(cmd_init_from(ctx, o), "Mount point " + rig.virgin +
+                                               " is not a directory; give a directory as "
+                                               "--mount-point.");
+  CHECK(rig.out.str().find("Reinitialize?") == std::string::npos);
 }
 
 TEST_CASE("state values that cannot be right are refused naming the file and the field") {
