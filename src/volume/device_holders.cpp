@@ -72,8 +72,26 @@ std::vector<std::string> stacked_on(const fs::path& sys_root, dev_t dev) {
 
 std::vector<DeviceOpener> openers_of(const fs::path& proc_root, const std::string& path) {
   std::vector<DeviceOpener> out;
+  for_each_open_fd(proc_root, path, [&out](pid_t pid, const fs::path& dir, const std::string&) {
+    const auto comm = base::read_text_file(dir / "comm");
+    out.push_back({pid, comm ? std::string(base::trim(*comm)) : std::string("?")});
+    return true;
+  });
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
+  return out;
+}
+
+}  // namespace
+
+void for_each_open_fd(const fs::path& proc_root, const std::string& path,
+                      const OpenFdVisitor& visit) {
   struct stat target {};
-  if (::stat(path.c_str(), &target) != 0) return out;
+  if (::stat(path.c_str(), &target) != 0) return;
   const bool blk = S_ISBLK(target.st_mode);
   std::error_code ec;
   for (const auto& pe : fs::directory_iterator(proc_root, ec)) {
@@ -87,22 +105,10 @@ std::vector<DeviceOpener> openers_of(const fs::path& proc_root, const std::strin
       if (::stat(fe.path().c_str(), &sb) != 0) continue;
       const bool same = blk ? S_ISBLK(sb.st_mode) && sb.st_rdev == target.st_rdev
                             : sb.st_dev == target.st_dev && sb.st_ino == target.st_ino;
-      if (!same) continue;
-      const auto comm = base::read_text_file(pe.path() / "comm");
-      out.push_back({pid, comm ? std::string(base::trim(*comm)) : std::string("?")});
-      break;
+      if (same && visit(pid, pe.path(), fe.path().filename().string())) break;
     }
   }
-  return out;
 }
-
-std::string joined(const std::vector<std::string>& parts, const char* separator) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
-
-}  // namespace
 
 DeviceHolders find_device_holders(const fs::path& proc_root, const fs::path& sys_root, dev_t dev,
                                   const std::string& path) {

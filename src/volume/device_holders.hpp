@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ struct DeviceHolders {
     return mount_points.empty() && stacked.empty() && openers.empty();
   }
 };
+
+// Visits every fd, in every process under `proc_root` but this one, that refers to the file at
+// `path`: by st_rdev when it is a block device, else by st_dev and st_ino (the tests' fake trees
+// point fds at plain files). `visit(pid, proc_dir, fd_name)` returns true when it is done with
+// that process (its other fds are skipped).
+using OpenFdVisitor =
+    std::function<bool(pid_t pid, const std::filesystem::path& proc_dir, const std::string& fd)>;
+void for_each_open_fd(const std::filesystem::path& proc_root, const std::string& path,
+                      const OpenFdVisitor& visit);
 
 // `dev` is the device's number; `path` its node, matched against the processes' fds by
 // st_rdev (by st_dev and st_ino when it is no block device, as in the tests' fake trees).
