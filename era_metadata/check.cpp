@@ -59,6 +59,19 @@ class RefCounter {
   std::unordered_set<std::uint64_t> counted_;
 };
 
+// Differences of one kind: how many, and how many were reported one by one (the first 10).
+struct Tally {
+  std::size_t shown = 0;
+  std::size_t differing = 0;
+  // Counts one more; true while it is still to be reported by itself.
+  bool count() {
+    ++differing;
+    if (shown >= 10) return false;
+    ++shown;
+    return true;
+  }
+};
+
 class Checker {
  public:
   Checker(const MetadataSource& source, const CheckOptions& options, Findings& findings,
@@ -166,21 +179,35 @@ class Checker {
                                    " is referenced but lies outside the space map (" +
                                    std::to_string(sm.counts.size()) + " blocks)"));
     }
-    std::size_t shown = 0, differing = 0;
+    // A count above the references found is a leak: the block stays allocated, nothing is lost
+    // (the kernel tolerates it, as thin_check does). A count below them is corruption: the kernel
+    // may free and reuse a block that is still referenced (two eras sharing one bitset), so the
+    // metadata must not be trusted (D15; doc/dm-era-format.md section 11 row 30).
+    Tally leaked, undercounted;
     for (std::uint64_t b = 0; b < sm.counts.size(); ++b) {
       const std::uint32_t walked = refs_.refs()[b];
       if (walked == sm.counts[b]) continue;
-      ++differing;
-      if (shown++ < 10) {
-        findings_.add(make_warning(DamageKind::kRefCount, b, "space map",
-                                   "block " + std::to_string(b) + " has count " +
-                                       std::to_string(sm.counts[b]) + ", but " +
-                                       std::to_string(walked) + " references were found"));
+      const std::string detail = "block " + std::to_string(b) + " has count " +
+                                 std::to_string(sm.counts[b]) + ", but " + std::to_string(walked) +
+                                 " references were found";
+      if (sm.counts[b] > walked) {
+        if (leaked.count())
+          findings_.add(make_warning(DamageKind::kRefCount, b, "space map", detail));
+      } else if (undercounted.count()) {
+        findings_.add(make_error(
+            DamageKind::kRefCount, b, "space map",
+            detail + " (a count below the references: the kernel could reuse a block in use)"));
       }
     }
-    if (differing > shown) {
-      findings_.add(make_warning(DamageKind::kRefCount, std::nullopt, "space map",
-                                 std::to_string(differing) + " blocks differ in all"));
+    if (leaked.differing > leaked.shown) {
+      findings_.add(make_warning(
+          DamageKind::kRefCount, std::nullopt, "space map",
+          std::to_string(leaked.differing) + " blocks have a count above their references in all"));
+    }
+    if (undercounted.differing > undercounted.shown) {
+      findings_.add(make_error(DamageKind::kRefCount, std::nullopt, "space map",
+                               std::to_string(undercounted.differing) +
+                                   " blocks have a count below their references in all"));
     }
   }
 

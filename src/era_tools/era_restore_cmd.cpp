@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "era_metadata/format.hpp"
 #include "era_metadata/writer.hpp"
@@ -87,17 +89,21 @@ int run_era_restore(int argc, char** argv) {
   }
 
   return era_tools::run_tool([&] {
+    if (const auto problem = era_tools::regular_file_problem(input)) {
+      std::fprintf(stderr, "%s\n", problem->c_str());
+      return 1;
+    }
     struct stat st {};
-    if (::stat(input.c_str(), &st) != 0) {
-      std::fprintf(stderr, "Couldn't stat file %s\n", input.c_str());
-      return 1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-      std::fprintf(stderr, "Not a regular file: %s\n", input.c_str());
-      return 1;
-    }
     if (::stat(output.c_str(), &st) != 0) {
-      std::fprintf(stderr, "Output file does not exist.\n%s", kOutputHint);
+      const int err = errno;
+      // 0.9's words where they are right; any other failure (a symlink loop, a permission, a
+      // file used as a directory) named as it is, since "does not exist" would mislead.
+      if (err == ENOENT) {
+        std::fprintf(stderr, "Output file does not exist.\n%s", kOutputHint);
+      } else {
+        std::fprintf(stderr, "%s: %s\n", output.c_str(),
+                     std::system_category().message(err).c_str());
+      }
       return 1;
     }
 

@@ -64,10 +64,28 @@ std::uint32_t parse_u32_like_0_9(const std::string& text) {
   return negative ? static_cast<std::uint32_t>(0u - v) : v;
 }
 
+namespace {
+
+// "<path>: <strerror>" as 0.9 era_check prints a failed stat (no "(errno N)" suffix).
+std::string stat_problem(const std::string& path, int err) {
+  return path + ": " + std::system_category().message(err);
+}
+
+}  // namespace
+
 void check_input_path(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("Couldn't stat path");
-  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) throw std::runtime_error("bad path");
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(stat_problem(path, errno));
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    throw std::runtime_error(path + ": Not a block device or regular file");
+  }
+}
+
+std::optional<std::string> regular_file_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return stat_problem(path, errno);
+  if (!S_ISREG(st.st_mode)) return path + ": Not a regular file";
+  return std::nullopt;
 }
 
 void Output::open(const std::string& path) {

@@ -43,9 +43,15 @@ void print_usage(std::FILE* out, std::string_view usage);
 // spaces. Throws std::runtime_error("bad lexical cast: ...") otherwise.
 [[nodiscard]] std::uint32_t parse_u32_like_0_9(const std::string& text);
 
-// Checks that the input is a regular file or a block device, with 0.9's messages
-// ("Couldn't stat path", "bad path"). Throws std::runtime_error.
+// Checks that the input is a regular file or a block device, with 0.9 era_check's messages,
+// which name the path: "<path>: No such file or directory" (the stat error, e.g. "Too many levels
+// of symbolic links"), "<path>: Not a block device or regular file". (0.9 era_dump and
+// era_invalidate said only "Couldn't stat path" / "bad path".) Throws std::runtime_error.
 void check_input_path(const std::string& path);
+
+// The same check for era_restore's XML input, which must be a regular file: the message
+// ("<path>: No such file or directory", "<path>: Not a regular file"), or nothing when it is fine.
+[[nodiscard]] std::optional<std::string> regular_file_problem(const std::string& path);
 
 // Buffered output to stdout or to the file given with -o. Nothing is created before open().
 class Output {

@@ -17,6 +17,7 @@
 #include "base/posix_io.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
+#include "src/volume/device_holders.hpp"
 
 namespace schelk {
 namespace {
@@ -113,17 +114,35 @@ uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity) {
   return ramdisk_min_size(volume_size, granularity) * 115 / 100 + 1024 * 1024;
 }
 
+uint64_t ramdisk_suggested_size(uint64_t volume_size, uint64_t granularity) {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  const uint64_t ideal = ramdisk_ideal_size(volume_size, granularity);
+  return (ideal + kMiB - 1) / kMiB * kMiB;
+}
+
+std::string ramdisk_size_hint(uint64_t volume_size, uint64_t granularity) {
+  constexpr uint64_t kGiB = uint64_t{1} << 30;
+  const uint64_t size = ramdisk_suggested_size(volume_size, granularity);
+  std::string shown = std::to_string(size >> 20) + " MiB";
+  if (size >= kGiB) shown += " (" + base::format_bytes(size) + ")";
+  return "needs " + shown + ": modprobe brd rd_nr=1 rd_size=" + std::to_string(size >> 10);
+}
+
 std::optional<std::string> validate_ramdisk_size(uint64_t ramdisk_size, uint64_t volume_size,
                                                  uint64_t granularity) {
+  // brd takes its size only when loaded: a loaded brd must be unloaded to grow its disks.
+  const std::string fix = "A RAM disk for this volume " +
+                          ramdisk_size_hint(volume_size, granularity) +
+                          " (rmmod brd first if it is loaded).";
   const uint64_t required = ramdisk_required_size(volume_size, granularity);
   if (ramdisk_size < required) {
     throw VolumeError("RAM disk too small: " + std::to_string(required) + " bytes required, " +
-                      std::to_string(ramdisk_size) + " bytes available.");
+                      std::to_string(ramdisk_size) + " bytes available. " + fix);
   }
   const uint64_t ideal = ramdisk_ideal_size(volume_size, granularity);
   if (ramdisk_size >= ideal) return std::nullopt;
   return "Warning: RAM disk size (" + base::format_mib(ramdisk_size, 2) + ") is less than ideal (" +
-         base::format_mib(ideal, 2) + "). This may work but leaves little headroom.";
+         base::format_mib(ideal, 2) + "). This may work but leaves little headroom. " + fix;
 }
 
 void zero_device(const std::string& path) {
@@ -146,7 +165,8 @@ bool clear_era_superblock(const std::string& path) {
     if (errno == EBUSY) {
       throw VolumeError("RAM disk " + path +
                         " is in use (mounted, claimed by device-mapper, or held open "
-                        "exclusively); release it before 'schelk mount'.");
+                        "exclusively); release it before 'schelk mount'." +
+                        host_busy_holders(path));
     }
     base::throw_errno(errno, "Cannot open " + path);
   }

@@ -40,8 +40,17 @@ base::Sha256Digest hash_superblock(const std::string& path);
 uint64_t ramdisk_min_size(uint64_t volume_size, uint64_t granularity);
 uint64_t ramdisk_required_size(uint64_t volume_size, uint64_t granularity);  // min * 110%
 uint64_t ramdisk_ideal_size(uint64_t volume_size, uint64_t granularity);     // min * 115% + 1 MiB
-// Throws VolumeError "RAM disk too small: ..." when `ramdisk_size` is below the required size;
-// returns the one-line warning (no newline) to print when it is below the ideal size.
+// The RAM disk size to ask for: the ideal size rounded up to whole MiB (brd's rd_size is in
+// KiB, so it is always a whole number of KiB).
+uint64_t ramdisk_suggested_size(uint64_t volume_size, uint64_t granularity);
+// How to make a RAM disk big enough, with the suggested size in MiB (and GiB from 1 GiB up) and
+// in brd's KiB: "needs 68 MiB: modprobe brd rd_nr=1 rd_size=69632",
+// "needs 2100 MiB (2.05 GiB): modprobe brd rd_nr=1 rd_size=2150400".
+std::string ramdisk_size_hint(uint64_t volume_size, uint64_t granularity);
+// Throws VolumeError "RAM disk too small: N bytes required, M bytes available. A RAM disk for
+// this volume <ramdisk_size_hint> (rmmod brd first if it is loaded)." when `ramdisk_size` is
+// below the required size; returns the one-line warning (no newline) to print when it is below
+// the ideal size, which ends with the same fix.
 std::optional<std::string> validate_ramdisk_size(uint64_t ramdisk_size, uint64_t volume_size,
                                                  uint64_t granularity);
 

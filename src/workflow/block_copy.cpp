@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <system_error>
 
 #include "copier/copy.hpp"
 #include "copier/device.hpp"
 #include "src/ui/progress.hpp"
+#include "src/volume/device_holders.hpp"
 
 namespace schelk {
 
@@ -25,9 +28,25 @@ std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ran
   return out;
 }
 
+namespace {
+
+// The copier's exclusive open; a busy volume is named with what holds it (issue 10 item 7).
+copier::Device open_volume(const std::string& path, copier::Access access) {
+  try {
+    return copier::open_device(path, access, true);
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::device_or_resource_busy) throw;
+    const std::string holders = host_busy_holders(path);
+    if (holders.empty()) throw;
+    throw std::runtime_error(e.what() + ("." + holders));
+  }
+}
+
+}  // namespace
+
 CopyReport copy_volume_extents(const CopyRequest& req, const std::function<bool()>& should_stop) {
-  auto src = copier::open_device(req.src, copier::Access::kRead, true);
-  auto dst = copier::open_device(req.dst, copier::Access::kWrite, true);
+  auto src = open_volume(req.src, copier::Access::kRead);
+  auto dst = open_volume(req.dst, copier::Access::kWrite);
   ui::ProgressLine line("  Copying", req.progress && ::isatty(2) == 1);
   copier::CopyOptions opts;
   opts.verify = req.verify;

@@ -55,18 +55,17 @@ std::string filesystem_type(Context& ctx, const InitOptions& o, InitKind kind) {
 // Everything that can refuse, in schelk's order, before anything is written.
 CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& volumes = ctx.volumes();
+  // The plain values first: they need no device, and a typo in one is reported before any
+  // device problem and before the reinitialize prompt (bad-input D13).
   validate_granularity(o.granularity);
+  validate_mount_point(o.mount_point);
+  if (o.fstype) validate_fstype(*o.fstype);
   volumes.reject_same_device(o.virgin, o.scratch);
   validate_dm_name(o.dm_era_name);
   if (kind == InitKind::kNew) volumes.require_mkfs_ext4();
   refuse_mounted_or_confirm_reinit(ctx);
   // After the "mounted" refusal: a mounted setup's ramdisk is held by its era device.
   reject_volume_aliases(ctx.system(), o.virgin, o.scratch);
-  check_ramdisk(ctx.system(), {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
-                               "give a separate RAM disk such as /dev/ram0 (modprobe brd "
-                               "rd_size=<KiB>) with --ramdisk"});
-  validate_mount_point(o.mount_point);
-  if (o.fstype) validate_fstype(*o.fstype);
   CheckedInit checked;
   checked.size =
       require_block_device_pair(volumes, o.virgin, o.scratch, [&o](uint64_t vsize, uint64_t ssize) {
@@ -75,6 +74,11 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
                std::to_string(ssize) + " bytes).";
       });
   validate_granularity_for_size(o.granularity, checked.size);
+  // After the volume size is known, so that the fix names the size the ramdisk needs.
+  check_ramdisk(ctx.system(),
+                {o.ramdisk, o.virgin, o.scratch, o.allow_any_ramdisk,
+                 "give a separate RAM disk such as /dev/ram0 (" +
+                     ramdisk_size_hint(checked.size, o.granularity) + ") with --ramdisk"});
   if (auto warning = validate_ramdisk_size(volumes.size(o.ramdisk), checked.size, o.granularity)) {
     ctx.err() << *warning << "\n";
   }

@@ -10,8 +10,14 @@ namespace schelk {
 void validate_mount_point(const std::string& mount_point) {
   const std::filesystem::path p(mount_point);
   if (!p.is_absolute()) {
-    throw VolumeError("Mount point '" + mount_point +
-                      "' is not an absolute path; give --mount-point as /path/to/dir.");
+    // Resolved against the current directory only to suggest the fix: the state keeps what is
+    // given, and a relative path would change meaning with the directory schelk runs in.
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(p, ec);
+    throw VolumeError(
+        "Mount point '" + mount_point +
+        "' is not an absolute path; give --mount-point as /path/to/dir" +
+        (ec || mount_point.empty() ? std::string() : " (here: " + absolute.string() + ")") + ".");
   }
   std::error_code ec;
   const auto st = std::filesystem::status(p, ec);
@@ -38,10 +44,10 @@ void validate_fstype(const std::string& fstype) {
   const bool ok = !fstype.empty() && fstype.size() <= 64 &&
                   fstype.find_first_not_of(
                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "0123456789._+-") == std::string::npos;
+                      "0123456789._-") == std::string::npos;
   if (!ok) {
     throw VolumeError("Filesystem type '" + fstype +
-                      "' is not a filesystem name (letters, digits, '.', '_', '+', '-'); give "
+                      "' is not a filesystem name (letters, digits, '.', '_', '-'); give "
                       "--fstype as e.g. ext4 or xfs.");
   }
 }

@@ -14,7 +14,7 @@ namespace schelk {
 // Absolute path of a directory, or of one that mount can create (its nearest existing ancestor
 // is a directory).
 void validate_mount_point(const std::string& mount_point);
-// Letters, digits and . _ + - only (ext4, xfs, fuse.sshfs), at most 64 characters.
+// Letters, digits and . _ - only (ext4, xfs, fuse.sshfs), at most 64 characters.
 void validate_fstype(const std::string& fstype);
 // At most the volume size (at least one tracked block) and at most 1 GiB.
 void validate_granularity_for_size(uint64_t granularity, uint64_t volume_size);

@@ -1,17 +1,21 @@
 // Ramdisk and alias checks over the sysfs block topology; see ramdisk_check.hpp.
 #include "src/workflow/ramdisk_check.hpp"
 
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
+#include "src/volume/device_holders.hpp"
 #include "src/volume/volume.hpp"
 
 namespace schelk {
@@ -200,7 +204,14 @@ void check_ramdisk(SystemView& system, const RamdiskCheck& c) {
   const Device ram = describe(system, topo, c.ramdisk);
   const std::string subject = "RAM disk " + c.ramdisk;
   if (!ram.number) {
-    throw VolumeError(subject + " is not a block device; " + c.fix);
+    // A missing /dev/ramN is the usual case: brd not loaded (the fix says how to load it).
+    struct stat st {};
+    std::string why;
+    if (::stat(c.ramdisk.c_str(), &st) != 0) {
+      const int err = errno;
+      why = err == ENOENT ? " (no such device)" : " (" + std::system_category().message(err) + ")";
+    }
+    throw VolumeError(subject + " is not a block device" + why + "; " + c.fix);
   }
   for (const auto& [role, path] : {std::pair{"virgin", &c.virgin}, {"scratch", &c.scratch}}) {
     const Device other = describe(system, topo, *path);
@@ -210,10 +221,11 @@ void check_ramdisk(SystemView& system, const RamdiskCheck& c) {
     }
   }
   if (system.exclusively_claimed(c.ramdisk)) {
-    throw VolumeError(subject +
-                      " is in use (mounted, claimed by device-mapper, or held open exclusively); "
-                      "release it or " +
-                      c.fix);
+    throw VolumeError(
+        subject +
+        " is in use (mounted, claimed by device-mapper, or held open exclusively); release it or " +
+        c.fix + "." +
+        busy_device_holders(system.proc_root(), system.sys_root(), *ram.number, c.ramdisk));
   }
   if (!c.allow_any && !ram_backed(topo, ram)) {
     throw VolumeError(subject +

@@ -14,6 +14,7 @@
 #include "base/format.hpp"
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
+#include "src/volume/device_holders.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/volume_pair.hpp"
 
@@ -118,32 +119,17 @@ UntrackedCheck compare_stamps(const std::optional<ScratchStamp>& then,
 
 std::vector<Opener> find_writers(const std::string& device, const fs::path& proc_root) {
   std::vector<Opener> found;
-  struct stat target {};
-  if (::stat(device.c_str(), &target) != 0) return found;
-  const bool blk = S_ISBLK(target.st_mode);
-  std::error_code ec;
-  for (const auto& pe : fs::directory_iterator(proc_root, ec)) {
-    const std::string name = pe.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid == ::getpid()) continue;
-    std::error_code ec2;
-    for (const auto& fe : fs::directory_iterator(pe.path() / "fd", ec2)) {
-      struct stat sb {};
-      if (::stat(fe.path().c_str(), &sb) != 0) continue;
-      const bool same = blk ? S_ISBLK(sb.st_mode) && sb.st_rdev == target.st_rdev
-                            : sb.st_dev == target.st_dev && sb.st_ino == target.st_ino;
-      if (!same) continue;
-      const auto info = read_text_file(pe.path() / "fdinfo" / fe.path().filename());
-      if (!info) continue;
-      const auto at = info->find("flags:");
-      if (at == std::string::npos) continue;
-      const unsigned long flags = std::stoul(info->substr(at + 6), nullptr, 8);
-      if ((flags & O_ACCMODE) == O_RDONLY) continue;
-      found.push_back({pid, trimmed(read_text_file(pe.path() / "comm").value_or("?"))});
-      break;
-    }
-  }
+  for_each_open_fd(proc_root, device,
+                   [&found](pid_t pid, const fs::path& dir, const std::string& fd) {
+                     const auto info = read_text_file(dir / "fdinfo" / fd);
+                     if (!info) return false;
+                     const auto at = info->find("flags:");
+                     if (at == std::string::npos) return false;
+                     const unsigned long flags = std::stoul(info->substr(at + 6), nullptr, 8);
+                     if ((flags & O_ACCMODE) == O_RDONLY) return false;
+                     found.push_back({pid, trimmed(read_text_file(dir / "comm").value_or("?"))});
+                     return true;
+                   });
   return found;
 }
 
@@ -194,9 +180,11 @@ void check_scratch_untouched(Context& ctx, const State& st) {
     }
     // After the holders check, whose message is more precise for stacked devices.
     if (system.exclusively_claimed(st.scratch)) {
-      throw VolumeError("Scratch volume " + st.scratch +
-                        " is in use (mounted outside schelk, or claimed by another driver). "
-                        "Unmount or release it before 'schelk mount'.");
+      throw VolumeError(
+          "Scratch volume " + st.scratch +
+          " is in use (mounted outside schelk, or claimed by another driver). "
+          "Unmount or release it before 'schelk mount'." +
+          busy_device_holders(system.proc_root(), system.sys_root(), *dev, st.scratch));
     }
   }
   const auto path = scratch_stamp_path_for(ctx.options().state_path);

@@ -11,6 +11,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/metadata_builder.hpp"
 #include "tests/support/prerequisite.hpp"
@@ -162,12 +164,13 @@ TEST_CASE("era_invalidate command-line errors and exit codes follow 0.9") {
   CHECK(r.out == "<blocks>\n</blocks>\n");
   r = run(inv + " --written-since +3 " + img);
   CHECK(r.out == expected("f1.inv3.0.9.xml").substr(0, expected("f1.inv3.0.9.xml").rfind("exit=")));
+  // Bad input paths are named (0.9 era_invalidate said only "Couldn't stat path", "bad path").
   r = run(inv + " --written-since 1 " + w.dir + "/missing");
   CHECK(r.rc == 1);
-  CHECK(r.out == "Couldn't stat path\n");
+  CHECK(r.out == w.dir + "/missing: No such file or directory\n");
   r = run(inv + " --written-since 1 /dev/null");
   CHECK(r.rc == 1);
-  CHECK(r.out == "bad path\n");
+  CHECK(r.out == "/dev/null: Not a block device or regular file\n");
   r = run(inv + " --bogus " + img);
   CHECK(r.rc == 1);
   r = run(inv + " -h");
@@ -198,6 +201,15 @@ TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage: -q is silent")
   r = run(w.tool("era_check") + " " + w.image("corrupt/c17_era_too_great.bin"));
   CHECK(r.rc == 1);
   CHECK(r.out.find("era too great") != std::string::npos);
+  // A space-map count below the references is damage (D15), a leak only a warning.
+  r = run(w.tool("era_check") + " " + w.image("corrupt/c29_shared_bitset.bin"));
+  CHECK(r.rc == 1);
+  CHECK(r.out.find("error: space map: block 7 has count 1, but 2 references were found") !=
+        std::string::npos);
+  r = run(w.tool("era_check") + " " + w.image("corrupt/c30_writesets_dropped.bin"));
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("warning: space map: block 7 has count 1, but 0 references were found") !=
+        std::string::npos);
   r = run(w.tool("era_check") + " -q " + w.image("corrupt/c09_cycle.bin"));
   CHECK(r.rc == 1);
   CHECK(r.out.empty());
@@ -209,6 +221,60 @@ TEST_CASE("era_check exit codes: 0 on good metadata, 1 on damage: -q is silent")
   r = run(w.tool("era_dump") + " --repair " + w.image("corrupt/c05_node_csum.bin"));
   CHECK(r.rc == 0);
   CHECK(r.out.find("<era_array>") != std::string::npos);
+}
+
+TEST_CASE("era tools name a bad input path and why, as 0.9 era_check does (D12f)") {
+  Workdir w;
+  REQUIRE(::symlink(SCHELK_BINARY, w.tool("era_restore").c_str()) == 0);
+  const std::string missing = w.dir + "/missing";
+  const std::string loop_a = w.dir + "/loop_a", loop_b = w.dir + "/loop_b";
+  REQUIRE(::symlink(loop_b.c_str(), loop_a.c_str()) == 0);
+  REQUIRE(::symlink(loop_a.c_str(), loop_b.c_str()) == 0);
+  const std::string dir = w.dir + "/adir";
+  REQUIRE(::mkdir(dir.c_str(), 0700) == 0);
+  const std::string check_as_subcommand = std::string(SCHELK_BINARY) + " era-check";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {missing, missing + ": No such file or directory\n"},
+      {loop_a, loop_a + ": Too many levels of symbolic links\n"},
+      {dir, dir + ": Not a block device or regular file\n"},
+  };
+  for (const auto& [path, message] : cases) {
+    INFO(path);
+    for (const std::string& tool : {w.tool("era_check"), check_as_subcommand, w.tool("era_dump"),
+                                    w.tool("era_invalidate") + " --written-since 1",
+                                    std::string(SCHELK_BINARY) + " era-dump"}) {
+      INFO(tool);
+      const Result r = run(tool + " " + path);
+      CHECK(r.rc == 1);
+      CHECK(r.out == message);
+    }
+    CHECK(run(w.tool("era_check") + " -q " + path).out.empty());  // -q: silent, still rc 1
+    if (have_0_9()) {  // drop-in: the same words and exit status as the installed era_check
+      const Result ours = run(w.tool("era_check") + " " + path);
+      const Result theirs = run("/usr/sbin/era_check " + path);
+      CHECK(ours.out == theirs.out);
+      CHECK(ours.rc == theirs.rc);
+    }
+  }
+  // era_restore: the XML input must be a regular file; the output a file or block device.
+  const std::string xml = SCHELK_FIXTURES_DIR "/era/f1.xml";
+  const std::string out = w.dir + "/out.bin";
+  REQUIRE(std::system(("truncate -s 4M " + out).c_str()) == 0);
+  Result r = run(w.tool("era_restore") + " -i " + missing + " -o " + out);
+  CHECK(r.rc == 1);
+  CHECK(r.out == missing + ": No such file or directory\n");
+  r = run(w.tool("era_restore") + " -i " + loop_a + " -o " + out);
+  CHECK(r.rc == 1);
+  CHECK(r.out == loop_a + ": Too many levels of symbolic links\n");
+  r = run(w.tool("era_restore") + " -i " + dir + " -o " + out);
+  CHECK(r.rc == 1);
+  CHECK(r.out == dir + ": Not a regular file\n");
+  r = run(w.tool("era_restore") + " -i " + xml + " -o " + loop_a);
+  CHECK(r.rc == 1);
+  CHECK(r.out == loop_a + ": Too many levels of symbolic links\n");
+  r = run(w.tool("era_restore") + " -i " + xml + " -o " + missing);  // 0.9's words, kept
+  CHECK(r.rc == 1);
+  CHECK(r.out.rfind("Output file does not exist.\n", 0) == 0);
 }
 
 TEST_CASE("random built images: our era tools equal the installed 0.9 tools") {

@@ -202,7 +202,15 @@ TEST_CASE("mount refuses a scratch claimed exclusively and volumes of different 
   const auto st = load_state(rig.options().state_path);
   rig.system.claimed.insert(rig.scratch);
   CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st),
-                    Catch::Contains("is in use (mounted outside schelk"));
+                    Catch::Contains("is in use (mounted outside schelk") &&
+                        Catch::Contains("Nothing found holding it"));
+  // What holds it is named after the old message (issue 10 item 7): here a mount outside schelk.
+  rig.system.add_mount(makedev(259, 7), "ext4");
+  CHECK_THROWS_WITH(check_scratch_untouched(ctx, *st),
+                    Catch::Equals("Scratch volume " + rig.scratch +
+                                  " is in use (mounted outside schelk, or claimed by another "
+                                  "driver). Unmount or release it before 'schelk mount'. What "
+                                  "holds it: mounted at /m7."));
   rig.system.claimed.clear();
   CHECK_NOTHROW(check_scratch_untouched(ctx, *st));
   fs::resize_file(rig.virgin, Rig::kSize + 4096);

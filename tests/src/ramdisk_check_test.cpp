@@ -159,6 +159,40 @@ TEST_CASE("ramdisk: a regular file or a device in use is refused") {
   expect_init_refused(rig, rig.ram, "RAM disk " + rig.ram + " is in use");
 }
 
+TEST_CASE("ramdisk in use: the message says what holds it (mount, dm device, process)") {
+  Rig rig;
+  add_volumes(rig);
+  rig.system.claimed.insert(rig.ram);
+  rig.system.add_mount(makedev(1, 0), "ext4");  // mounted at /m0
+  rig.system.add_block_device("dm-4", makedev(253, 4));
+  std::filesystem::create_directories(rig.system.sys_root() / "class" / "block" / "dm-4" / "dm");
+  std::ofstream(rig.system.sys_root() / "class" / "block" / "dm-4" / "dm" / "name") << "other\n";
+  rig.system.stack("dm-4", "ram0");
+  const auto proc = rig.system.proc_root() / "4321";
+  std::filesystem::create_directories(proc / "fd");
+  std::ofstream(proc / "comm") << "fio\n";
+  std::filesystem::create_symlink(rig.ram, proc / "fd" / "5");
+  expect_init_refused(rig, rig.ram,
+                      "RAM disk " + rig.ram +
+                          " is in use (mounted, claimed by device-mapper, or held open "
+                          "exclusively); release it or give a separate RAM disk such as /dev/ram0 "
+                          "(needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048) with --ramdisk. What "
+                          "holds it: mounted at /m0; device-mapper device other (dm-4) stacked on "
+                          "it; open in process 4321 (fio).");
+}
+
+TEST_CASE("ramdisk: a missing one is refused with the size it needs and how to load brd") {
+  Rig rig;
+  add_volumes(rig);
+  const auto missing = (rig.dir / "ram9").string();
+  // The rig's 256 KiB volume: ideal 1.05 MiB, so 2 MiB = rd_size 2048 KiB.
+  expect_init_refused(rig, missing,
+                      "RAM disk " + missing +
+                          " is not a block device (no such device); give a separate RAM disk "
+                          "such as /dev/ram0 (needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048) "
+                          "with --ramdisk");
+}
+
 TEST_CASE("mount re-checks the ramdisk the state names and writes nothing when refused") {
   Rig rig;
   add_volumes(rig);
@@ -224,10 +258,51 @@ TEST_CASE("init refuses a bad mount point, fstype or granularity before writing 
   };
   from("ext4,rw;rm -rf /", "Filesystem type 'ext4,rw;rm -rf /' is not a filesystem name");
   from("", "is not a filesystem name");
+  from("ext4+x",
+       "Filesystem type 'ext4+x' is not a filesystem name (letters, digits, '.', '_', "
+       "'-'); give --fstype as e.g. ext4 or xfs.");
+  from("ext4 ", "is not a filesystem name");
   check_refused([](InitOptions& o) { o.granularity = 1ull << 40; }, "larger than the volume");
   check_refused([](InitOptions& o) { o.granularity = Rig::kSize * 2; }, "larger than the volume");
   check_refused([](InitOptions& o) { o.granularity = static_cast<uint64_t>(-4096); },
                 "larger than the volume");
+}
+
+TEST_CASE("init reports a bad mount point or fstype before device problems and the prompt") {
+  Rig rig;
+  add_volumes(rig);
+  // The fix for a relative mount point names the absolute path it would have meant.
+  const auto here = std::filesystem::current_path() / "mnt";
+  const auto plain_file = (rig.dir / "plain").string();
+  std::ofstream(plain_file) << "f";
+  expect_init_refused(rig, plain_file, "RAM disk " + plain_file + " is not a block device");
+  {
+    auto ctx = rig.context();
+    auto o = rig.init_from_no_copy();
+    o.ramdisk = plain_file;  // refused too, but the typo in the mount point comes first
+    o.mount_point = "mnt";
+    CHECK_THROWS_WITH(cmd_init_from(ctx, o),
+                      "Mount point 'mnt' is not an absolute path; give --mount-point as "
+                      "/path/to/dir (here: " +
+                          here.string() + ").");
+  }
+  // An initialized setup: a bad value is refused before 'Reinitialize?' is asked.
+  {
+    auto ctx = rig.context();
+    cmd_init_from(ctx, rig.init_from_no_copy());
+  }
+  rig.out.str("");
+  auto ctx = rig.context(false);  // no -y: the prompt would read the (empty) input
+  auto o = rig.init_from_no_copy();
+  o.fstype = "ext4;reboot";
+  CHECK_THROWS_WITH(cmd_init_from(ctx, o), Catch::StartsWith("Filesystem type 'ext4;reboot'"));
+  CHECK(rig.out.str().find("Reinitialize?") == std::string::npos);
+  o.fstype = "ext4";
+  o.mount_point = rig.virgin;  // exists, not a directory
+  CHECK_THROWS_WITH(cmd_init_from(ctx, o), "Mount point " + rig.virgin +
+                                               " is not a directory; give a directory as "
+                                               "--mount-point.");
+  CHECK(rig.out.str().find("Reinitialize?") == std::string::npos);
 }
 
 TEST_CASE("state values that cannot be right are refused naming the file and the field") {

@@ -27,14 +27,37 @@ TEST_CASE("ramdisk size check refuses a too small ramdisk and warns below the id
     (void)validate_ramdisk_size(85605, 32ull << 20, 4096);
     FAIL("accepted");
   } catch (const VolumeError& e) {
+    // The fix: the ideal size rounded up to MiB, as brd's rd_size in KiB.
     CHECK(std::string(e.what()) ==
-          "RAM disk too small: 85606 bytes required, 85605 bytes available.");
+          "RAM disk too small: 85606 bytes required, 85605 bytes available. A RAM disk for this "
+          "volume needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048 (rmmod brd first if it is "
+          "loaded).");
   }
   // Required 85,606 bytes, ideal 1,138,073 bytes (min * 115% + 1 MiB).
   CHECK(validate_ramdisk_size(85606, 32ull << 20, 4096) ==
         "Warning: RAM disk size (0.08 MiB) is less than ideal (1.09 MiB). This may work but "
-        "leaves little headroom.");
+        "leaves little headroom. A RAM disk for this volume needs 2 MiB: modprobe brd rd_nr=1 "
+        "rd_size=2048 (rmmod brd first if it is loaded).");
+  CHECK(validate_ramdisk_size(1138073, 32ull << 20, 4096) == std::nullopt);
   CHECK(validate_ramdisk_size(4 << 20, 32ull << 20, 4096) == std::nullopt);
+}
+
+TEST_CASE("ramdisk size hint: the ideal size in whole MiB, shown in MiB/GiB and as brd KiB") {
+  CHECK(ramdisk_suggested_size(32ull << 20, 4096) == 2ull << 20);  // ideal 1,138,073 bytes
+  CHECK(ramdisk_size_hint(32ull << 20, 4096) == "needs 2 MiB: modprobe brd rd_nr=1 rd_size=2048");
+  // 256 GiB at 4 KiB: ideal 324,035,993 bytes = 309.03 MiB.
+  CHECK(ramdisk_size_hint(256ull << 30, 4096) ==
+        "needs 310 MiB: modprobe brd rd_nr=1 rd_size=317440");
+  // 1.7 TiB at 4 KiB: ideal 2,197,093,580 bytes = 2095.3 MiB; from 1 GiB up also in GiB.
+  const uint64_t v = 17ull * (1ull << 40) / 10;
+  CHECK(ramdisk_suggested_size(v, 4096) == 2096ull << 20);
+  CHECK(ramdisk_size_hint(v, 4096) ==
+        "needs 2096 MiB (2.05 GiB): modprobe brd rd_nr=1 rd_size=2146304");
+  // The suggestion always passes the check without a warning.
+  for (const uint64_t size : std::vector<uint64_t>{32ull << 20, 256ull << 30, v, 1ull << 40}) {
+    INFO(size);
+    CHECK(validate_ramdisk_size(ramdisk_suggested_size(size, 4096), size, 4096) == std::nullopt);
+  }
 }
 
 TEST_CASE("granularity rules") {

@@ -467,7 +467,8 @@ TEST_CASE("a ramdisk below the ideal size is a warning on the error stream, not 
   cmd_init_from(ctx, rig.init_from_no_copy());
   const std::string warning =
       "Warning: RAM disk size (0.06 MiB) is less than ideal (1.05 MiB). This may work but leaves "
-      "little headroom.\n";
+      "little headroom. A RAM disk for this volume needs 2 MiB: modprobe brd rd_nr=1 "
+      "rd_size=2048 (rmmod brd first if it is loaded).\n";
   CHECK(rig.err.str() == warning);
   CHECK(rig.out.str().find("Warning: RAM disk") == std::string::npos);
   rig.err.str("");
