@@ -48,15 +48,16 @@ uint64_t check_mount(Context& ctx, const State& st) {
   }
   // The state file may name any device: the ramdisk is checked as at init before it is cleared.
   reject_volume_aliases(ctx.system(), st.virgin, st.scratch);
+  const uint64_t size = volumes.size(st.scratch);
   check_ramdisk(ctx.system(),
                 {st.ramdisk, st.virgin, st.scratch, st.allow_any_ramdisk,
                  "correct 'ramdisk' in " + ctx.options().state_path.string() +
                      " or re-run 'schelk init-from --no-copy' with a separate RAM disk such as "
-                     "/dev/ram0 (modprobe brd rd_size=<KiB>)"});
+                     "/dev/ram0 (" +
+                     ramdisk_size_hint(size, st.granularity) + ")"});
   // With the state unmounted, a journal is left over from a copy that finished (the state is
   // saved after the copy, the journal removed after that).
   remove_journal(ctx.options().state_path);
-  const uint64_t size = volumes.size(st.scratch);
   if (auto warning = validate_ramdisk_size(volumes.size(st.ramdisk), size, st.granularity)) {
     ctx.err() << *warning << "\n";
   }

@@ -29,7 +29,7 @@ for point in $STOP_POINTS; do
         'Resuming an interrupted recover' cat /tmp/rec2.log ;;
     after-take-snap|after-journal)
       check_output_contains "[$point] the held snapshot was dropped and the set re-read" \
-        'Dropping a metadata snapshot' cat /tmp/rec2.log ;;
+        'Repaired: dropped the metadata snapshot an interrupted run left' cat /tmp/rec2.log ;;
     after-save)
       check_output_contains "[$point] nothing left to do" 'Nothing to recover' cat /tmp/rec2.log ;;
   esac
