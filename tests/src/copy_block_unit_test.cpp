@@ -4,12 +4,9 @@
 // block size the devices cannot transfer whole is refused, not widened; a directory or an
 // unreadable file as the list is one line naming it.
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,6 +14,7 @@
 
 #include "copier/device.hpp"
 #include "tests/support/copier_test_support.hpp"
+#include "tests/support/era_tool_run.hpp"
 #include "tests/support/temp_path.hpp"
 
 using copier_test::StampedFile;
@@ -26,24 +24,11 @@ namespace {
 constexpr std::uint64_t kBlocks = 512;  // of 4 KiB
 constexpr std::uint64_t kSize = kBlocks * 4096;
 
-struct Run {
-  int status = -1;
-  std::string out;  // stdout, or stderr with `stderr_only`
-};
-
-// Runs `prefix schelk args`; captures stdout, or stderr alone when `stderr_only`.
-Run run(const std::string& args, bool stderr_only = false, const std::string& prefix = "") {
+// Runs `prefix schelk args`; the result holds stdout, or stderr alone when `stderr_only`.
+era_test::RunResult run(const std::string& args, bool stderr_only = false,
+                        const std::string& prefix = "") {
   const std::string redirect = stderr_only ? " 2>&1 >/dev/null" : " 2>/dev/null";
-  const std::string command = prefix + std::string(SCHELK_BINARY) + " " + args + redirect;
-  Run r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int raw = ::pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return era_test::run(prefix + std::string(SCHELK_BINARY) + " " + args + redirect);
 }
 
 // The issue's case: a 64 KiB-granularity device's era_invalidate output. 64 KiB blocks [2, 5)
@@ -74,26 +59,26 @@ TEST_CASE("copy --blocks: era_invalidate XML without --block-size or --metadata 
   const std::string xml = write_file(dir / "written.xml", kXml);
   const auto before = dst.read_all();
   const std::string copy = "copy --from " + src.path() + " --to " + dst.path();
-  const Run refused = run(copy + " --blocks " + xml, true);
-  CHECK(refused.status == 2);
+  const auto refused = run(copy + " --blocks " + xml, true);
+  CHECK(refused.rc == 2);
   CHECK(refused.out == "copy: " + xml +
                            " is era_invalidate XML, which carries no block size: give "
                            "--block-size BYTES (the dm-era granularity) or --metadata PATH (the "
                            "dm-era metadata device)\n(see schelk copy --help)\n");
   // From stdin too; and verify the same.
   CHECK(run(copy + " --blocks - < " + xml, true).out.starts_with("copy: stdin is era_invalidate"));
-  const Run verify = run("verify --a " + src.path() + " --b " + dst.path() + " --blocks " + xml);
-  CHECK(verify.status == 2);
+  const auto verify = run("verify --a " + src.path() + " --b " + dst.path() + " --blocks " + xml);
+  CHECK(verify.rc == 2);
   REQUIRE(dst.read_all() == before);
 
   // With the granularity the 256 KiB are copied (the default 4096 copied 16 KiB).
-  const Run copied = run(copy + " --blocks " + xml + " --block-size 65536 --json");
-  REQUIRE(copied.status == 0);
+  const auto copied = run(copy + " --blocks " + xml + " --block-size 65536 --json");
+  REQUIRE(copied.rc == 0);
   CHECK(nlohmann::json::parse(copied.out)["bytes"] == kXmlBytes);
   CHECK(copied_64k_list(dst));
   CHECK(run("verify --a " + src.path() + " --b " + dst.path() + " --blocks " + xml +
             " --block-size 65536")
-            .status == 0);
+            .rc == 0);
 }
 
 TEST_CASE("copy --blocks: --metadata gives the era superblock's data block size") {
@@ -107,35 +92,35 @@ TEST_CASE("copy --blocks: --metadata gives the era superblock's data block size"
           0);
   const std::string copy = "copy --from " + src.path() + " --to " + dst.path() + " --blocks " +
                            xml + " --metadata " + metadata;
-  const Run copied = run(copy + " --json");
-  REQUIRE(copied.status == 0);
+  const auto copied = run(copy + " --json");
+  REQUIRE(copied.rc == 0);
   CHECK(nlohmann::json::parse(copied.out)["bytes"] == kXmlBytes);
   CHECK(copied_64k_list(dst));
-  CHECK(run(copy + " --block-size 65536").status == 0);  // agreeing: fine
-  const Run disagree = run(copy + " --block-size 4096", true);
-  CHECK(disagree.status == 2);
+  CHECK(run(copy + " --block-size 65536").rc == 0);  // agreeing: fine
+  const auto disagree = run(copy + " --block-size 4096", true);
+  CHECK(disagree.rc == 2);
   CHECK(
       disagree.out.starts_with("copy: --block-size 4096 disagrees with the data block size 65536 "
                                "of --metadata " +
                                metadata + "; give one of the two\n"));
   // Not era metadata: an error naming it, nothing copied.
-  const Run not_era = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + xml +
-                              " --metadata " + src.path(),
-                          true);
-  CHECK(not_era.status == 1);
+  const auto not_era = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " +
+                               xml + " --metadata " + src.path(),
+                           true);
+  CHECK(not_era.rc == 1);
   CHECK(not_era.out.starts_with("Error: --metadata " + src.path() + ": superblock"));
   CHECK(run("verify --a " + src.path() + " --b " + dst.path() + " --blocks " + xml +
             " --metadata " + metadata)
-            .status == 0);
+            .rc == 0);
 }
 
 TEST_CASE("copy --blocks: 'BEGIN END' text lists keep the 4096-byte default") {
   StampedFile src(kSize, 1), dst(kSize, 2);
   schelk::test::TempDir dir;
   const std::string list = write_file(dir / "list.txt", "3 5\n");
-  const Run r =
+  const auto r =
       run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + list + " --json");
-  REQUIRE(r.status == 0);
+  REQUIRE(r.rc == 0);
   CHECK(nlohmann::json::parse(r.out)["bytes"] == 2 * 4096);
   const auto data = dst.read_all();
   for (std::uint64_t b = 0; b < kBlocks; ++b) {
@@ -155,25 +140,25 @@ TEST_CASE("copy --blocks: a block size below the devices' logical block size is 
   const auto before = dst.read_all();
   for (const char* text : {"0 16\n", "3 4\n"}) {
     const std::string list = write_file(dir / "list.txt", text);
-    const Run r = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + list +
-                          " --block-size 512",
-                      true);
-    CHECK(r.status == 1);
+    const auto r = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + list +
+                           " --block-size 512",
+                       true);
+    CHECK(r.rc == 1);
     CHECK(r.out == "Error: a block size of 512 bytes is below the logical block size of " +
                        src.path() +
                        " (4096 bytes); blocks are not widened: give the block size the list "
                        "was made with (--block-size)\n");
   }
   const std::string list = write_file(dir / "list.txt", "0 1\n");
-  const Run odd = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + list +
-                          " --block-size 6144",
-                      true);
-  CHECK(odd.status == 1);
+  const auto odd = run("copy --from " + src.path() + " --to " + dst.path() + " --blocks " + list +
+                           " --block-size 6144",
+                       true);
+  CHECK(odd.rc == 1);
   CHECK(odd.out.find("6144 bytes is not a multiple of the logical block size") !=
         std::string::npos);
   CHECK(run("verify --a " + src.path() + " --b " + dst.path() + " --blocks " + list +
             " --block-size 512")
-            .status == 1);
+            .rc == 1);
   REQUIRE(dst.read_all() == before);
 }
 
@@ -181,12 +166,12 @@ TEST_CASE("copy --blocks: a directory or an unreadable file is one line naming i
   StampedFile src(kSize, 1), dst(kSize, 2);
   schelk::test::TempDir dir;
   const std::string copy = "copy --from " + src.path() + " --to " + dst.path() + " --blocks ";
-  const Run directory = run(copy + dir.path().string(), true);
-  CHECK(directory.status == 1);
+  const auto directory = run(copy + dir.path().string(), true);
+  CHECK(directory.rc == 1);
   CHECK(directory.out == "Error: block list " + dir.path().string() + ": Is a directory\n");
-  const Run stdin_directory = run(copy + "- < " + dir.path().string(), true);
+  const auto stdin_directory = run(copy + "- < " + dir.path().string(), true);
   CHECK(stdin_directory.out == "Error: block list stdin: Is a directory\n");
-  const Run verify = run(
+  const auto verify = run(
       "verify --a " + src.path() + " --b " + dst.path() + " --blocks " + dir.path().string(), true);
   CHECK(verify.out == "Error: block list " + dir.path().string() + ": Is a directory\n");
 
@@ -198,9 +183,9 @@ TEST_CASE("copy --blocks: a directory or an unreadable file is one line naming i
   const std::string as_user = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 "
                                                  "--clear-groups "
                                                : "";
-  const Run unreadable = run(copy + list, true, as_user);
-  CHECK(unreadable.status == 1);
+  const auto unreadable = run(copy + list, true, as_user);
+  CHECK(unreadable.rc == 1);
   CHECK(unreadable.out == "Error: block list " + list + ": Permission denied\n");
-  const Run missing = run(copy + list + ".missing", true);
+  const auto missing = run(copy + list + ".missing", true);
   CHECK(missing.out == "Error: block list " + list + ".missing: No such file or directory\n");
 }
