@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <span>
+#include <string>
 #include <system_error>
 
 #include "base/errno.hpp"
