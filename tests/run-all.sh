@@ -24,6 +24,9 @@ cmake --build build -j"$jobs"
 step "unit tests"
 (cd build && ctest --output-on-failure -j"$jobs")
 
+step "the .deb: cpack, apt-get install in a fresh Debian 12 root, run it (about 2 minutes)"
+tests/package/deb_test.sh build
+
 step "build (ASan/UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHELK_SANITIZE=ON -DSCHELK_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"

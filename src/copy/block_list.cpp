@@ -71,12 +71,14 @@ std::vector<ListedRange> parse_text(std::string_view text, const std::string& so
 
 }  // namespace
 
+bool is_xml_block_list(std::string_view text) {
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  const auto first = std::find_if(text.begin(), text.end(), [](char c) { return !is_space(c); });
+  return first != text.end() && *first == '<';
+}
+
 std::vector<ListedRange> parse_block_list(std::string_view text, const std::string& source) {
-  std::string_view body = text;
-  if (body.starts_with(kUtf8Bom)) body.remove_prefix(kUtf8Bom.size());
-  const auto first = std::find_if(body.begin(), body.end(), [](char c) { return !is_space(c); });
-  if (first != body.end() && *first == '<') return parse_xml(text, source);
-  return parse_text(text, source);
+  return is_xml_block_list(text) ? parse_xml(text, source) : parse_text(text, source);
 }
 
 std::vector<copier::Extent> to_extents(const std::vector<ListedRange>& ranges,

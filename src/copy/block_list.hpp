@@ -28,6 +28,10 @@ class BlockListError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Whether `text` is era_invalidate XML (its first non-space character after an optional UTF-8 BOM
+// is '<'): such a list carries no block size, unlike the device it came from.
+[[nodiscard]] bool is_xml_block_list(std::string_view text);
+
 // `source` names the input in messages ("blocks.xml", "stdin"). Throws BlockListError
 // "<source>:<line>: <what>".
 [[nodiscard]] std::vector<ListedRange> parse_block_list(std::string_view text,

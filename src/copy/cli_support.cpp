@@ -1,33 +1,13 @@
 // Shared CLI pieces of copy and verify; see cli_support.hpp.
 #include "src/copy/cli_support.hpp"
 
-#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 #include <stdexcept>
-#include <system_error>
 
-#include "base/errno.hpp"
 #include "base/format.hpp"
 #include "src/copy/block_list.hpp"
 
 namespace schelk {
-
-std::vector<copier::Extent> read_block_list(const std::string& file, std::uint64_t block_size) {
-  std::string text;
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) base::throw_errno(errno, "cannot open " + file);
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) base::throw_errno(errno, "cannot read " + file);
-  }
-  return to_extents(parse_block_list(text, file == "-" ? "stdin" : file), block_size);
-}
 
 copier::EngineKind parse_engine(const std::string& name) {
   if (name == "auto") return copier::EngineKind::kAuto;

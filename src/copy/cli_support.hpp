@@ -1,5 +1,5 @@
-// Pieces shared by `schelk copy` and `schelk verify`: reading a block list from a file or stdin,
-// naming engines, the JSON summary, the exit codes.
+// Pieces shared by `schelk copy` and `schelk verify`: naming engines, the JSON summary, the exit
+// codes.
 #pragma once
 
 #include <cstdint>
@@ -18,10 +18,6 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitDiffer = 3;  // verify found differing ranges
-
-// Reads and parses FILE ("-" = stdin) into byte extents. Throws BlockListError/system_error.
-[[nodiscard]] std::vector<copier::Extent> read_block_list(const std::string& file,
-                                                          std::uint64_t block_size);
 
 // "auto" | "io_uring" | "sync"; throws std::invalid_argument otherwise.
 [[nodiscard]] copier::EngineKind parse_engine(const std::string& name);

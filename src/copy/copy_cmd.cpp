@@ -9,6 +9,7 @@
 
 #include "base/format.hpp"
 #include "copier/copy.hpp"
+#include "src/copy/block_unit.hpp"
 #include "src/copy/cli_support.hpp"
 #include "src/copy/confirm.hpp"
 #include "src/copy/copy_commands.hpp"
@@ -28,7 +29,8 @@ po::options_description copy_options(CopyArgs& a) {
   po::options_description desc(
       "Usage: schelk copy --from SRC --to DST [--blocks FILE|-] [options]\n"
       "Copies the listed blocks (default: the whole source) from SRC to DST at the same offsets.\n"
-      "FILE holds era_invalidate XML or lines 'BEGIN END' (END exclusive) in --block-size units.\n"
+      "FILE holds era_invalidate XML (give --block-size or --metadata: XML has no block size) or\n"
+      "lines 'BEGIN END' (END exclusive) in --block-size units.\n"
       "Exit status: 0 copied (and equal with --verify), 1 error, 2 usage, 3 verify found "
       "differences.\nOptions");
   // clang-format off
@@ -84,6 +86,14 @@ int run_copy(int argc, char** argv) {
     return kExitUsage;
   }
   options.verify = a.verify;
+  // The list is read, parsed and its unit decided before any device is opened.
+  BlockList list;
+  try {
+    list = load_block_list(a.blocks, block_size_sources(a));
+  } catch (const BlockSizeUsageError& e) {
+    return usage_error("copy", e.what());
+  }
+  options.mismatch_granule = list.block_size;
 
   // One block device named twice (two paths, or a path twice) is refused before its second
   // exclusive open, which would fail as "in use" and hide the real mistake.
@@ -98,7 +108,7 @@ int run_copy(int argc, char** argv) {
                             0);
   }
   const auto extents =
-      a.blocks.empty() ? copier::whole_device(src) : read_block_list(a.blocks, a.block_size);
+      list.present ? block_list_extents(list, {&src, &dst}) : copier::whole_device(src);
   check_ranges(src, dst, extents);
 
   if (dst.is_block_device && !a.yes) {
@@ -126,7 +136,7 @@ int run_copy(int argc, char** argv) {
     j["to"] = a.to;
     j["queue_depth"] = r.queue_depth;
     j["verify"] = nullptr;
-    if (r.verify) j["verify"] = verify_json(*r.verify, a.block_size);
+    if (r.verify) j["verify"] = verify_json(*r.verify, list.block_size);
     std::cout << j.dump() << std::endl;
   } else {
     std::printf("Copied %s (%llu I/O extents) from %s to %s in %.2f s (%s; %s, %u threads)\n",
@@ -138,7 +148,7 @@ int run_copy(int argc, char** argv) {
                   base::format_bytes(r.verify->bytes_compared).c_str());
     } else if (r.verify) {
       std::printf("VERIFY FAILED: ");
-      print_mismatches(*r.verify, a.block_size);
+      print_mismatches(*r.verify, list.block_size);
     }
   }
   return equal ? kExitOk : kExitDiffer;

@@ -14,8 +14,18 @@ void add_block_list_options(po::options_description& desc, EngineArgs& a) {
   // clang-format off
   desc.add_options()
       ("blocks", po::value(&a.blocks), "block list FILE, or - for stdin")
-      ("block-size", po::value(&a.block_size)->default_value(4096), "bytes per block in FILE");
+      ("block-size", po::value(&a.block_size)->default_value(kDefaultBlockSize),
+       "bytes per block in FILE (required for era_invalidate XML unless --metadata)")
+      ("metadata", po::value(&a.metadata),
+       "dm-era metadata device or image: the block size is its data block size");
   // clang-format on
+}
+
+BlockSizeSources block_size_sources(const EngineArgs& a) {
+  BlockSizeSources sources;
+  if (a.block_size_given) sources.given = a.block_size;
+  sources.metadata = a.metadata;
+  return sources;
 }
 
 void add_engine_options(po::options_description& desc, EngineArgs& a, const char* queue_depth_help,
@@ -31,7 +41,7 @@ void add_engine_options(po::options_description& desc, EngineArgs& a, const char
 }
 
 std::optional<int> parse_command_line(int argc, char** argv, const po::options_description& desc,
-                                      const std::string& command, const EngineArgs& a,
+                                      const std::string& command, EngineArgs& a,
                                       const std::function<void()>& more_checks) {
   po::variables_map vm;
   try {
@@ -41,15 +51,20 @@ std::optional<int> parse_command_line(int argc, char** argv, const po::options_d
       return kExitOk;
     }
     po::notify(vm);
+    a.block_size_given = vm.count("block-size") != 0 && !vm["block-size"].defaulted();
     check_block_size(a.block_size);
     check_threads(a.threads);
     if (more_checks) more_checks();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n(see schelk %s --help)\n", command.c_str(), e.what(),
-                 command.c_str());
-    return kExitUsage;
+    return usage_error(command, e.what());
   }
   return std::nullopt;
+}
+
+int usage_error(const std::string& command, const std::string& what) {
+  std::fprintf(stderr, "%s: %s\n(see schelk %s --help)\n", command.c_str(), what.c_str(),
+               command.c_str());
+  return kExitUsage;
 }
 
 copier::CopyOptions copier_options(const EngineArgs& a) {

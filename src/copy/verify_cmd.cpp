@@ -8,6 +8,7 @@
 
 #include "base/format.hpp"
 #include "copier/copy.hpp"
+#include "src/copy/block_unit.hpp"
 #include "src/copy/cli_support.hpp"
 #include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
@@ -38,13 +39,19 @@ int run_verify(int argc, char** argv) {
                                              [&] { options = copier_options(args); })) {
     return *status;
   }
-  const std::string& blocks = args.blocks;
-  const std::uint64_t block_size = args.block_size;
+  BlockList list;
+  try {
+    list = load_block_list(args.blocks, block_size_sources(args));
+  } catch (const BlockSizeUsageError& e) {
+    return usage_error("verify", e.what());
+  }
+  options.mismatch_granule = list.block_size;
+  const std::uint64_t block_size = list.block_size;
 
   const auto a = copier::open_device(a_path, copier::Access::kRead, true);
   const auto b = copier::open_device(b_path, copier::Access::kRead, true);
   std::vector<copier::Extent> extents;
-  if (blocks.empty()) {
+  if (!list.present) {
     if (a.size_bytes != b.size_bytes) {
       std::fprintf(stderr, "Warning: %s is %llu bytes, %s is %llu: comparing the first %llu\n",
                    a_path.c_str(), static_cast<unsigned long long>(a.size_bytes), b_path.c_str(),
@@ -54,7 +61,7 @@ int run_verify(int argc, char** argv) {
     const std::uint64_t size = std::min(a.size_bytes, b.size_bytes);
     if (size > 0) extents.push_back({0, size});
   } else {
-    extents = read_block_list(blocks, block_size);
+    extents = block_list_extents(list, {&a, &b});
   }
 
   PhaseProgress progress(::isatty(2) == 1);
@@ -62,7 +69,7 @@ int run_verify(int argc, char** argv) {
   const copier::VerifyResult v = copier::compare_extents(a, b, extents, options);
   progress.finish();
   // Devices of different sizes are not equal, even when their common part is.
-  const bool equal = v.equal() && (!blocks.empty() || a.size_bytes == b.size_bytes);
+  const bool equal = v.equal() && (list.present || a.size_bytes == b.size_bytes);
 
   if (args.json) {
     auto j = summary_json("verify", v.bytes_compared, v.extents, v.seconds, v.threads, v.engine);
@@ -70,7 +77,7 @@ int run_verify(int argc, char** argv) {
     j["b"] = b_path;
     j["verify"] = verify_json(v, block_size);
     j["verify"]["equal"] = equal;
-    if (a.size_bytes != b.size_bytes && blocks.empty()) j["verify"]["sizes_differ"] = true;
+    if (a.size_bytes != b.size_bytes && !list.present) j["verify"]["sizes_differ"] = true;
     std::cout << j.dump() << std::endl;
   } else if (v.equal()) {
     std::printf("%s compared in %.2f s (%s; %s, %u threads): %s\n",

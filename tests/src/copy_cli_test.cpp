@@ -62,6 +62,14 @@ TEST_CASE("block list: BOM, DOCTYPE, two documents, end tags and comments (D12h,
   REQUIRE(parse_block_list("<blocks><!-- a > b <block block='9'/> --></blocks>", "b").empty());
 }
 
+TEST_CASE("block list: XML is told from text by its first character") {
+  CHECK(schelk::is_xml_block_list("<blocks/>"));
+  CHECK(schelk::is_xml_block_list("\xEF\xBB\xBF \n\t<blocks/>"));
+  CHECK(!schelk::is_xml_block_list("0 6\n"));
+  CHECK(!schelk::is_xml_block_list("# <blocks/>\n"));
+  CHECK(!schelk::is_xml_block_list(""));
+}
+
 TEST_CASE("block list: text lines") {
   REQUIRE(parse_block_list("0 6\n# comment\n\n 7\t12  # tail\n15 16", "t") ==
           std::vector<ListedRange>{{0, 6}, {7, 12}, {15, 16}});

@@ -33,6 +33,8 @@ TEST_CASE("engine options: defaults and every shared option parsed") {
   REQUIRE(!parse({}, a));
   CHECK(a.blocks.empty());
   CHECK(a.block_size == 4096);
+  CHECK(!a.block_size_given);  // XML lists need it given (src/copy/block_unit.hpp)
+  CHECK(a.metadata.empty());
   CHECK(a.engine == "auto");
   CHECK(a.threads == 0);
   CHECK(a.queue_depth == 0);
@@ -43,6 +45,7 @@ TEST_CASE("engine options: defaults and every shared option parsed") {
                  a));
   CHECK(a.blocks == "-");
   CHECK(a.block_size == 8192);
+  CHECK(a.block_size_given);
   CHECK(a.threads == 3);
   CHECK(a.queue_depth == 5);
   CHECK(a.io_size == 65536);
