@@ -14,6 +14,7 @@
 #include "src/copy/confirm.hpp"
 #include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
+#include "src/volume/exclusive_open.hpp"
 
 namespace po = boost::program_options;
 
@@ -101,8 +102,8 @@ int run_copy(int argc, char** argv) {
     throw copier::CopyError(a.from + " and " + a.to + " are the same device; nothing copied", {},
                             0);
   }
-  const auto src = copier::open_device(a.from, copier::Access::kRead, true);
-  const auto dst = copier::open_device(a.to, copier::Access::kWrite, true);
+  const auto src = open_device_naming_holders(a.from, copier::Access::kRead);
+  const auto dst = open_device_naming_holders(a.to, copier::Access::kWrite);
   if (copier::same_device(src, dst)) {
     throw copier::CopyError(a.from + " and " + a.to + " are the same device; nothing copied", {},
                             0);

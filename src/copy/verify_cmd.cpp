@@ -12,6 +12,7 @@
 #include "src/copy/cli_support.hpp"
 #include "src/copy/copy_commands.hpp"
 #include "src/copy/engine_options.hpp"
+#include "src/volume/exclusive_open.hpp"
 
 namespace po = boost::program_options;
 
@@ -48,8 +49,8 @@ int run_verify(int argc, char** argv) {
   options.mismatch_granule = list.block_size;
   const std::uint64_t block_size = list.block_size;
 
-  const auto a = copier::open_device(a_path, copier::Access::kRead, true);
-  const auto b = copier::open_device(b_path, copier::Access::kRead, true);
+  const auto a = open_device_naming_holders(a_path, copier::Access::kRead);
+  const auto b = open_device_naming_holders(b_path, copier::Access::kRead);
   std::vector<copier::Extent> extents;
   if (!list.present) {
     if (a.size_bytes != b.size_bytes) {

@@ -11,7 +11,7 @@
 #include "copier/copy.hpp"
 #include "copier/device.hpp"
 #include "src/ui/progress.hpp"
-#include "src/volume/device_holders.hpp"
+#include "src/volume/exclusive_open.hpp"
 
 namespace schelk {
 
@@ -28,25 +28,9 @@ std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ran
   return out;
 }
 
-namespace {
-
-// The copier's exclusive open; a busy volume is named with what holds it (issue 10 item 7).
-copier::Device open_volume(const std::string& path, copier::Access access) {
-  try {
-    return copier::open_device(path, access, true);
-  } catch (const std::system_error& e) {
-    if (e.code() != std::errc::device_or_resource_busy) throw;
-    const std::string holders = host_busy_holders(path);
-    if (holders.empty()) throw;
-    throw std::runtime_error(e.what() + ("." + holders));
-  }
-}
-
-}  // namespace
-
 CopyReport copy_volume_extents(const CopyRequest& req, const std::function<bool()>& should_stop) {
-  auto src = open_volume(req.src, copier::Access::kRead);
-  auto dst = open_volume(req.dst, copier::Access::kWrite);
+  auto src = open_device_naming_holders(req.src, copier::Access::kRead);
+  auto dst = open_device_naming_holders(req.dst, copier::Access::kWrite);
   ui::ProgressLine line("  Copying", req.progress && ::isatty(2) == 1);
   copier::CopyOptions opts;
   opts.verify = req.verify;

@@ -34,6 +34,8 @@ printf '\x55\xaa' | dd of=/tmp/pdisk.img bs=1 seek=510 conv=notrunc status=none
 LS=$(losetup -f --show -P /tmp/pdisk.img)    # "scratch": a loop disk with a partition
 LV=$(losetup -f --show /tmp/vdisk.img)       # "virgin"
 LA=$(losetup -f --show /tmp/pdisk.img)       # a second loop over scratch's backing file
+truncate -s 16M /tmp/vpart.img
+LVP=$(losetup -f --show /tmp/vpart.img)      # a "virgin" the size of the partition
 sleep 1
 check "the partition of the loop disk exists" test -b "${LS}p1"
 
@@ -45,7 +47,7 @@ refused "ramdisk = scratch" "RAM disk $SCRATCH is the same device as scratch" \
 refused "ramdisk = a partition of scratch" "RAM disk ${LS}p1 is a partition of scratch $LS" \
   init_from --virgin "$LV" --scratch "$LS" --ramdisk "${LS}p1"
 refused "ramdisk = the whole disk of scratch" "RAM disk $LS is the whole disk of scratch ${LS}p1" \
-  init_from --virgin "$LV" --scratch "${LS}p1" --ramdisk "$LS"
+  init_from --virgin "$LVP" --scratch "${LS}p1" --ramdisk "$LS"
 refused "ramdisk = a loop over scratch's backing file" \
   "RAM disk $LA is a loop device over the same file as scratch $LS" \
   init_from --virgin "$LV" --scratch "$LS" --ramdisk "$LA"
@@ -118,4 +120,4 @@ check_eq "the era device starts fresh (era 2 after its checkpoint; old metadata 
   "$(dm status bench_era | awk '{print $6}')"
 check "recover" sk recover
 check_same_bytes "end: scratch byte-identical to virgin" "$VIRGIN" "$SCRATCH"
-losetup -d "$LS" "$LV" "$LA" "$LN" "$LT" 2>/dev/null
+losetup -d "$LS" "$LV" "$LVP" "$LA" "$LN" "$LT" 2>/dev/null

@@ -30,6 +30,15 @@ device_exists() { dmsetup info bench_era >/dev/null 2>&1; }
 check "init-new" sk_init
 check_same_bytes "after init: identical" "$VIRGIN" "$SCRATCH"
 
+step "a busy device: the error says what holds it (issue 10 item 7)"
+mkdir -p /tmp/v57 && mount -o ro "$SCRATCH" /tmp/v57
+check_output_contains "mount names the mount holding scratch" \
+  "What holds it: mounted at /tmp/v57" sk mount
+check_output_contains "copy names the mount holding its destination" \
+  "What holds it: mounted at /tmp/v57" sk copy -y --from "$VIRGIN" --to "$SCRATCH"
+umount /tmp/v57
+check_same_bytes "nothing written" "$VIRGIN" "$SCRATCH"
+
 step "an orphaned era device: --dry-run, then repair"
 check "era device made by hand" era_by_hand
 check_eq "status --check: inconsistent" 4 "$(status_check)"
