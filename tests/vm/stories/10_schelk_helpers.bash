@@ -75,6 +75,16 @@ write_pattern() {
   sync
 }
 
+# Where the stories keep the JSON objects they check.
+J=/tmp/schelk-json-$STORY
+mkdir -p "$J"
+# skj NAME ARGS...: schelk ARGS --json; stdout to $J/NAME.json, the text to $J/NAME.err; sets rc.
+skj() {
+  local name=$1
+  shift
+  sk "$@" --json >"$J/$name.json" 2>"$J/$name.err" && rc=0 || rc=$?
+}
+
 # json_check MSG FILE EXPR: FILE holds one JSON object `d` for which the Python EXPR is true.
 json_check() {
   local msg=$1 file=$2 expr=$3 out

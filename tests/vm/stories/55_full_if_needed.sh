@@ -10,13 +10,9 @@ set -u
 . "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
-J=/tmp/schelk-json55; mkdir -p $J
 SIZE=$(blockdev --getsize64 "$SCRATCH")
-# pipeline NAME: the one-liner with --json; stdout to $J/NAME.json, the text to $J/NAME.err.
-pipeline() {
-  sk restore -y --kill --full-if-needed --json >$J/$1.json 2>$J/$1.err
-  rc=$?
-}
+# pipeline NAME: the one-liner (restore -y --kill --full-if-needed) through skj.
+pipeline() { skj "$1" restore -y --kill --full-if-needed; }
 is_mounted() { grep -q " $MP " /proc/mounts; }
 
 check "init-new" sk_init

@@ -12,17 +12,11 @@ set -u
 . "$(dirname "$0")/10_schelk_helpers.bash"
 need_schelk
 
-J=/tmp/schelk-json57; mkdir -p $J
 SECTORS=$(blockdev --getsz "$SCRATCH")
 # era_by_hand: an era device over scratch with metadata on the ramdisk, made without schelk.
 era_by_hand() {
   dd if=/dev/zero of="$RAMDISK" bs=4k count=1 oflag=direct status=none
   dm create bench_era --table "0 $SECTORS era $RAMDISK $SCRATCH 8" && dmsetup mknodes
-}
-# skj NAME ARGS...: schelk ARGS --json; stdout to $J/NAME.json, text to $J/NAME.err, $rc.
-skj() {
-  local name=$1; shift
-  sk "$@" --json >$J/$name.json 2>$J/$name.err && rc=0 || rc=$?
 }
 status_check() { sk status --check >/dev/null 2>&1 && echo 0 || echo $?; }
 device_exists() { dmsetup info bench_era >/dev/null 2>&1; }
