@@ -45,6 +45,13 @@ std::string state_to_json(const State& s) {
     j["scratch_clean_at"] = *s.scratch_clean_at;
   }
   if (s.needs_full_recover) j["needs_full_recover"] = *s.needs_full_recover;
+  if (!s.phases.empty()) {
+    auto phases = ordered_json::array();
+    for (const auto& p : s.phases) {
+      phases.push_back({{"label", p.label}, {"era", p.era}, {"at", p.at}});
+    }
+    j["phases"] = phases;
+  }
   return j.dump(2);
 }
 
@@ -81,6 +88,15 @@ State state_from_json(const std::string& text) {
     if (j.value("scratch_clean", false)) {
       s.scratch_clean_at = j.value("scratch_clean_at", uint64_t{0});
     }
+    if (j.contains("phases")) {
+      for (const auto& p : j.at("phases")) {
+        const auto phase_era = p.at("era").get<uint64_t>();
+        if (phase_era > UINT32_MAX)
+          throw StateError("State file is corrupted: a phase's era is > 2^32");
+        s.phases.push_back({p.at("label").get<std::string>(), static_cast<uint32_t>(phase_era),
+                            p.at("at").get<uint64_t>()});
+      }
+    }
     if (j.contains("needs_full_recover") && !j.at("needs_full_recover").is_null()) {
       s.needs_full_recover = j.at("needs_full_recover").get<std::string>();
     }
@@ -90,11 +106,14 @@ State state_from_json(const std::string& text) {
   }
 }
 
+uint64_t unix_now() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
+
 void mark_scratch_clean(State& state) {
   state.needs_full_recover.reset();
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  state.scratch_clean_at =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  state.scratch_clean_at = unix_now();
 }
 
 std::optional<State> load_state(const std::filesystem::path& path) {

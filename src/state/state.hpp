@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "base/sha256.hpp"
 
@@ -17,6 +18,15 @@ inline constexpr const char* kDefaultStatePath = "/var/lib/schelk/state.json";
 inline constexpr const char* kDefaultDmEraName = "bench_era";
 
 using base::Sha256Digest;
+
+// A phase of a tracked run (`schelk mark LABEL`): the writes from `era` on, until the next
+// phase, belong to it.
+struct Phase {
+  std::string label;
+  uint32_t era = 0;
+  uint64_t at = 0;  // unix seconds
+  bool operator==(const Phase&) const = default;
+};
 
 struct State {
   std::string virgin;
@@ -41,11 +51,17 @@ struct State {
   // reboot while mounted, a mount schelk did not know), so only a full copy makes it equal to
   // virgin again. Holds the reason, a NeedsFull* code; cleared by mark_scratch_clean.
   std::optional<std::string> needs_full_recover;
+  // Added field (written only when non-empty): the phases marked since mount, in order; mount
+  // starts with none.
+  std::vector<Phase> phases;
 };
 
 // needs_full_recover codes (repair.hpp says when each is set).
 inline constexpr const char* kNeedsFullTrackingLost = "tracking_lost";
 inline constexpr const char* kNeedsFullUnknownMount = "unknown_mount";
+
+// Seconds since the epoch, now.
+uint64_t unix_now();
 
 // Records "scratch equals virgin now" (the current time) in `state`; a full recovery is no
 // longer needed.

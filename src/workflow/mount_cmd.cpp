@@ -126,6 +126,7 @@ void save_and_mount(Context& ctx, State& st, const std::string& device, uint32_t
   // handles (mounted, device present).
   st.is_mounted = true;
   st.scratch_clean_at.reset();  // dm-era tracks it from now on; recover makes it clean again
+  st.phases.clear();            // a new run: its phases start now
   st.current_era = base_era;
   StepTimer timer(ctx.report(), "save state");
   ctx.save(st);

@@ -107,6 +107,11 @@ nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& s
     // Added: why scratch needs a full recovery ("tracking_lost", "unknown_mount"), else null.
     j["needs_full_recover"] =
         st->needs_full_recover ? nlohmann::ordered_json(*st->needs_full_recover) : nullptr;
+    // Added: the phases marked since mount.
+    j["phases"] = nlohmann::ordered_json::array();
+    for (const auto& p : st->phases) {
+      j["phases"].push_back({{"label", p.label}, {"era", p.era}, {"at", p.at}});
+    }
   }
   if (st || !r.journal_error.empty() || r.journal) {
     if (r.journal) {
@@ -202,6 +207,9 @@ void cmd_status(Context& ctx, const StatusOptions& opts) {
                            : "  dm-era device: none\n");
   }
   if (st->is_mounted && st->current_era) out << "  Current era: " << *st->current_era << "\n";
+  for (const auto& p : st->phases) {
+    out << "  Phase: " << p.label << " (from era " << p.era << ")\n";
+  }
   if (r.era) {
     out << "  dm-era status: era " << r.era->current_era << ", metadata " << r.era->used << "/"
         << r.era->total << " blocks" << (r.era->snapshot_block ? ", metadata snapshot held" : "")

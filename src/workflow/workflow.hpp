@@ -49,6 +49,8 @@ void cmd_recover(Context& ctx, const RecoverOptions& opts);
 void recover_locked(Context& ctx, const RecoverOptions& opts);
 void cmd_promote(Context& ctx, const RecoverOptions& opts);
 void cmd_restore(Context& ctx, const RecoverOptions& opts);
+// Starts the phase `label` of the tracked run (checkpoint; recorded in the state).
+void cmd_mark(Context& ctx, const std::string& label);
 // Copies nothing when scratch is known clean (full_if_needed.hpp) unless `force`.
 void cmd_full_recover(Context& ctx, bool verify, bool force = false);
 void full_recover_locked(Context& ctx, bool verify, bool force);
