@@ -29,7 +29,7 @@ mkdir -p /tmp/v57 && mount -o ro "$SCRATCH" /tmp/v57
 check_output_contains "mount names the mount holding scratch" \
   "What holds it: mounted at /tmp/v57" sk mount
 check_output_contains "copy names the mount holding its destination" \
-  "What holds it: mounted at /tmp/v57" sk copy -y --from "$VIRGIN" --to "$SCRATCH"
+  "What holds it: mounted at /tmp/v57" "$SCHELK" copy -y --from "$VIRGIN" --to "$SCRATCH"
 umount /tmp/v57
 check_same_bytes "nothing written" "$VIRGIN" "$SCRATCH"
 
