@@ -7,7 +7,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake clang pkg-config git ca-certificates \
   liburing-dev libxxhash-dev libboost-program-options-dev libdevmapper-dev \
-  libmount-dev libblkid-dev nlohmann-json3-dev catch2 libexpat1-dev \
+  libmount-dev libblkid-dev nlohmann-json3-dev catch2 libexpat1-dev libzstd-dev \
   thin-provisioning-tools e2fsprogs util-linux fio xxhash \
   qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 bc >/dev/null
 # libFuzzer and the sanitizer runtimes for clang (only "Recommended" by clang, so not pulled in

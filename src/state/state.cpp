@@ -45,6 +45,8 @@ std::string state_to_json(const State& s) {
     j["scratch_clean_at"] = *s.scratch_clean_at;
   }
   if (s.needs_full_recover) j["needs_full_recover"] = *s.needs_full_recover;
+  if (s.history_max_runs) j["history_max_runs"] = *s.history_max_runs;
+  if (s.history_max_bytes) j["history_max_bytes"] = *s.history_max_bytes;
   if (!s.phases.empty()) {
     auto phases = ordered_json::array();
     for (const auto& p : s.phases) {
@@ -87,6 +89,12 @@ State state_from_json(const std::string& text) {
       s.allow_any_ramdisk = j.at("allow_any_ramdisk").get<bool>();
     if (j.value("scratch_clean", false)) {
       s.scratch_clean_at = j.value("scratch_clean_at", uint64_t{0});
+    }
+    if (j.contains("history_max_runs")) {
+      s.history_max_runs = j.at("history_max_runs").get<uint64_t>();
+    }
+    if (j.contains("history_max_bytes")) {
+      s.history_max_bytes = j.at("history_max_bytes").get<uint64_t>();
     }
     if (j.contains("phases")) {
       for (const auto& p : j.at("phases")) {

@@ -54,6 +54,10 @@ struct State {
   // Added field (written only when non-empty): the phases marked since mount, in order; mount
   // starts with none.
   std::vector<Phase> phases;
+  // Added fields (written only when set): the run history's bounds (`schelk history
+  // --keep-runs N --keep-bytes B`); the defaults are in src/history/run_history.hpp.
+  std::optional<uint64_t> history_max_runs;
+  std::optional<uint64_t> history_max_bytes;
 };
 
 // needs_full_recover codes (repair.hpp says when each is set).

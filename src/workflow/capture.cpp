@@ -185,6 +185,11 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
   const std::string& to = to_virgin ? st.virgin : st.scratch;
   const uint64_t blocks = count_blocks(journal.ranges);
   ctx.report().path = "incremental";
+  ctx.report().written_set = journal.ranges;
+  auto phases = nlohmann::ordered_json::array();  // the run's phases, for its history record
+  for (const auto& p : st.phases)
+    phases.push_back({{"label", p.label}, {"era", p.era}, {"at", p.at}});
+  ctx.report().fields["phases"] = phases;
   CopyReport report;
   if (blocks > 0) {
     out << words.copying << " " << blocks << " blocks from " << from << " to " << to << "..."

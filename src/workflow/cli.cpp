@@ -81,6 +81,18 @@ const std::vector<CommandInfo>& commands() {
          [](Context& ctx, const ParsedCommand& p) {
            cmd_repair(ctx, {p.dry_run, p.recover.kill});
          }},
+        {"mark",
+         "Start a phase of the tracked run: its writes are told apart from the earlier ones "
+         "(schelk mark LABEL)",
+         {"json"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_mark(ctx, p.label); }},
+        {"history",
+         "List the recorded runs (recover, restore, promote, full-recover); --keep-runs / "
+         "--keep-bytes set how many are kept",
+         {"json", "keep-runs", "keep-bytes"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_history(ctx, p.history); }},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -131,6 +143,9 @@ po::options_description command_options() {
       "scratch changed outside schelk); say which and why")(
       "force", "Copy even when scratch is known equal to virgin")(
       "dry-run", "Say what would be repaired; change nothing")(
+      "keep-runs", po::value<uint64_t>(), "history: keep at most N runs (default 100)")(
+      "keep-bytes", po::value<uint64_t>(),
+      "history: keep at most BYTES of records (default 268435456)")(
       "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
       "check",
       "Exit 3, 4, 5 or 6 when an operation is pending, the state is inconsistent or "
@@ -201,8 +216,17 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   ParsedCommand p;
   if (vm.count("command")) {
     const auto& words = vm["command"].as<std::vector<std::string>>();
-    if (words.size() > 1) throw UsageError("unexpected argument '" + words[1] + "'");
     p.command = words[0];
+    const size_t allowed = p.command == "mark" ? 2 : 1;  // mark LABEL
+    if (words.size() > allowed) {
+      throw UsageError("unexpected argument '" + words[allowed] + "'");
+    }
+    if (p.command == "mark") {
+      if (words.size() < 2 && !vm.count("help")) {
+        throw UsageError("'mark' needs a LABEL: schelk mark LABEL");
+      }
+      if (words.size() == 2) p.label = words[1];
+    }
   }
   p.help = vm.count("help") > 0;
   p.version = vm.count("version") > 0;
@@ -257,6 +281,19 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   p.recover.full_if_needed = vm.count("full-if-needed") > 0;
   p.force = vm.count("force") > 0;
   p.dry_run = vm.count("dry-run") > 0;
+  p.history.json = vm.count("json") > 0;
+  // Boost takes "-5" for an unsigned option as 2^64 - 5: bound them, which refuses that too.
+  const auto bounded = [&vm](const char* name, uint64_t max) -> std::optional<uint64_t> {
+    if (!vm.count(name)) return std::nullopt;
+    const uint64_t v = vm[name].as<uint64_t>();
+    if (v > max) {
+      throw UsageError(std::string("--") + name + " must be a whole number from 0 to " +
+                       std::to_string(max));
+    }
+    return v;
+  };
+  p.history.keep_runs = bounded("keep-runs", 1000000);
+  p.history.keep_bytes = bounded("keep-bytes", uint64_t{1} << 50);
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;
@@ -314,6 +351,7 @@ int run_command(const ParsedCommand& p, Services services, const GlobalOptions& 
   Report& report = ctx.report();
   report.command = info->name;
   int status = 0;
+  const uint64_t started_ms = unix_now_ms();
   try {
     info->run(ctx, p);
     status = report.exit_code;
@@ -328,6 +366,7 @@ int run_command(const ParsedCommand& p, Services services, const GlobalOptions& 
     err << "Error: " << e.what() << "\n";
     status = report.exit_code != 0 ? report.exit_code : 1;
   }
+  record_run(ctx, started_ms, version_string());
   finish_report(report, p.json, out, human);
   return status;
 }

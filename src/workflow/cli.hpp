@@ -27,6 +27,8 @@ struct ParsedCommand {
   bool verify = false;
   bool force = false;    // full-recover only
   bool dry_run = false;  // repair only
+  std::string label;     // mark only
+  HistoryOptions history;
 };
 
 class UsageError : public std::runtime_error {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "src/state/journal.hpp"
+
 namespace schelk {
 
 inline constexpr int kReportSchema = 1;
@@ -38,6 +40,8 @@ struct Report {
   std::vector<ReportStep> steps;
   std::optional<std::string> error;
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();  // command-specific
+  // The written set the command copied (not in the JSON: the run history keeps it).
+  std::vector<BlockRange> written_set;
   int exit_code = 0;  // a command's own non-zero status (status --check); 0 = by outcome
 
   void add_step(std::string name, double ms) { steps.push_back({std::move(name), ms}); }

@@ -49,6 +49,19 @@ void cmd_recover(Context& ctx, const RecoverOptions& opts);
 void recover_locked(Context& ctx, const RecoverOptions& opts);
 void cmd_promote(Context& ctx, const RecoverOptions& opts);
 void cmd_restore(Context& ctx, const RecoverOptions& opts);
+struct HistoryOptions {
+  bool json = false;
+  std::optional<uint64_t> keep_runs;  // new retention bounds, saved in the state
+  std::optional<uint64_t> keep_bytes;
+};
+// Lists the recorded runs (and sets the retention bounds when given).
+void cmd_history(Context& ctx, const HistoryOptions& opts);
+// Milliseconds since the epoch, now.
+uint64_t unix_now_ms();
+// Records the command the context ran in the history (recover, restore, promote, full-recover
+// only), with its report; a failure to record only warns on err().
+void record_run(Context& ctx, uint64_t started_ms, const std::string& version);
+
 // Starts the phase `label` of the tracked run (checkpoint; recorded in the state).
 void cmd_mark(Context& ctx, const std::string& label);
 // Copies nothing when scratch is known clean (full_if_needed.hpp) unless `force`.
