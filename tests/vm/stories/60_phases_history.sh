@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Issue 11 items 1-2 on the real kernel: `schelk mark` starts phases (each a new dm-era era,
+# recorded in the state); every recover leaves a history record with its phases, its report and
+# its written set; the retention bound holds over many runs.
+# vm: --disk-mib 256 --ram-mib 64
+set -u
+. "$(dirname "$0")/../lib/assert.sh"
+. "$(dirname "$0")/10_schelk_helpers.bash"
+need_schelk
+
+era_now() { dmsetup status bench_era | awk '{print $6}'; }
+
+check "init-new" sk_init
+check "mount" sk mount
+e0=$(era_now)
+skj mark_setup mark setup
+check_eq "mark exits 0" 0 "$rc"
+check_eq "mark rolled the era device to the next era" $((e0 + 1)) "$(era_now)"
+json_check "mark reports the era" $J/mark_setup.json "d['era'] == $((e0 + 1)) and d['label'] == 'setup'"
+dd if=/dev/urandom of=$MP/a bs=1M count=2 status=none; sync
+check "mark load" sk mark load
+check_output_contains "a label is used once per mount" 'already used in this mount' sk mark load
+dd if=/dev/urandom of=$MP/b bs=1M count=1 status=none; sync
+skj status status
+json_check "status lists the phases" $J/status.json \
+  "[p['label'] for p in d['phases']] == ['setup', 'load'] and d['phases'][1]['era'] == $((e0 + 2))"
+skj recover recover
+check_eq "recover exits 0" 0 "$rc"
+check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
+skj history history
+json_check "history: the recover with its phases and bytes" $J/history.json \
+  "len(d['runs']) == 1 and d['runs'][0]['command'] == 'recover' and \
+   [p['label'] for p in d['runs'][0]['report']['phases']] == ['setup', 'load'] and \
+   d['runs'][0]['report']['bytes_copied'] >= 3 << 20 and d['runs'][0]['written_ranges'] > 0"
+check "the written set is kept" ls /tmp/st/history/*.written.zst
+check_output_contains "history lists it for people" 'recover +ok +incremental' sk history
+
+step "retention: at most 3 runs over 5 cycles"
+check "keep 3 runs" sk history --keep-runs 3
+for i in 1 2 3 4 5; do
+  sk mount >/dev/null && echo $i >$MP/c$i && sync && sk recover >/dev/null || fail "cycle $i"
+done
+skj kept history
+json_check "3 runs kept, the newest" $J/kept.json "len(d['runs']) == 3"
+check_eq "3 records on disk" 3 "$(ls /tmp/st/history/*.json | wc -l)"
+check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
