@@ -93,6 +93,12 @@ const std::vector<CommandInfo>& commands() {
          {"json", "keep-runs", "keep-bytes"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_history(ctx, p.history); }},
+        {"written",
+         "Report what a run wrote: live while mounted, a past run (--run ID|last), or "
+         "--metadata PATH; a summary, --ranges for copy --blocks, or --json",
+         {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_written(ctx, p.written); }},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -143,6 +149,12 @@ po::options_description command_options() {
       "scratch changed outside schelk); say which and why")(
       "force", "Copy even when scratch is known equal to virgin")(
       "dry-run", "Say what would be repaired; change nothing")(
+      "run", po::value<std::string>(), "written: a past run's id, or 'last'")(
+      "metadata", po::value<std::string>(), "written: dm-era metadata by path (image or device)")(
+      "metadata-snapshot", "written: read --metadata through its held snapshot")(
+      "since", po::value<std::string>(), "written: only writes in and after this phase or era")(
+      "by-phase", "written: the blocks last written in each phase (live)")(
+      "ranges", "written: print 'BEGIN END' block ranges (for schelk copy --blocks)")(
       "keep-runs", po::value<uint64_t>(), "history: keep at most N runs (default 100)")(
       "keep-bytes", po::value<uint64_t>(),
       "history: keep at most BYTES of records (default 268435456)")(
@@ -282,6 +294,13 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   p.force = vm.count("force") > 0;
   p.dry_run = vm.count("dry-run") > 0;
   p.history.json = vm.count("json") > 0;
+  p.written.json = p.history.json;
+  p.written.run = str("run");
+  p.written.metadata = str("metadata");
+  p.written.metadata_snapshot = vm.count("metadata-snapshot") > 0;
+  p.written.since = str("since");
+  p.written.by_phase = vm.count("by-phase") > 0;
+  p.written.ranges = vm.count("ranges") > 0;
   // Boost takes "-5" for an unsigned option as 2^64 - 5: bound them, which refuses that too.
   const auto bounded = [&vm](const char* name, uint64_t max) -> std::optional<uint64_t> {
     if (!vm.count(name)) return std::nullopt;

@@ -29,6 +29,7 @@ struct ParsedCommand {
   bool dry_run = false;  // repair only
   std::string label;     // mark only
   HistoryOptions history;
+  WrittenOptions written;
 };
 
 class UsageError : public std::runtime_error {

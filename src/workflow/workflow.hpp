@@ -62,6 +62,18 @@ uint64_t unix_now_ms();
 // only), with its report; a failure to record only warns on err().
 void record_run(Context& ctx, uint64_t started_ms, const std::string& version);
 
+struct WrittenOptions {
+  std::optional<std::string> run;       // an id or "last" (the default when not mounted)
+  std::optional<std::string> metadata;  // metadata by path; no state needed
+  bool metadata_snapshot = false;       // read --metadata through its held snapshot
+  std::optional<std::string> since;     // a phase label or an era
+  bool by_phase = false;                // live: blocks last written in each phase
+  bool ranges = false;                  // "BEGIN END" lines (blocks) for copy --blocks
+  bool json = false;
+};
+// Reports a written set (live, a past run, or metadata by path).
+void cmd_written(Context& ctx, const WrittenOptions& opts);
+
 // Starts the phase `label` of the tracked run (checkpoint; recorded in the state).
 void cmd_mark(Context& ctx, const std::string& label);
 // Copies nothing when scratch is known clean (full_if_needed.hpp) unless `force`.

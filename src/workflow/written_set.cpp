@@ -13,12 +13,17 @@ uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
 }
 
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era) {
-  auto source =
-      era_metadata::FileMetadataSource::open(metadata_dev, era_metadata::OpenMode::kShared);
+  return read_written_from_metadata(metadata_dev, since_era, true);
+}
+
+WrittenBlocks read_written_from_metadata(const std::string& path, uint32_t since_era,
+                                         bool snapshot) {
+  auto source = era_metadata::FileMetadataSource::open(path, era_metadata::OpenMode::kShared);
   era_metadata::WrittenSinceOptions opts;
   opts.since_era = since_era;
-  opts.superblock = era_metadata::SuperblockChoice::kMetadataSnapshot;
-  opts.include_current_writeset = false;
+  opts.superblock = snapshot ? era_metadata::SuperblockChoice::kMetadataSnapshot
+                             : era_metadata::SuperblockChoice::kLive;
+  opts.include_current_writeset = !snapshot;
   const auto set = era_metadata::read_written_since(source, opts);
   WrittenBlocks out;
   out.nr_blocks = set.nr_blocks;

@@ -22,6 +22,12 @@ struct WrittenBlocks {
 // SuperblockChoice::kMetadataSnapshot. Throws on unreadable or inconsistent metadata.
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era);
 
+// The same from metadata given by path (an image or a device, opened shared): through its held
+// snapshot when `snapshot`, else the live superblock with the current writeset counted (what
+// was last committed; `era_invalidate --include-current-writeset`).
+WrittenBlocks read_written_from_metadata(const std::string& path, uint32_t since_era,
+                                         bool snapshot);
+
 class WrittenSetReader {
  public:
   virtual ~WrittenSetReader() = default;
