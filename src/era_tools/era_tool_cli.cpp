@@ -46,14 +46,13 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::unknown_option& e) {
-    // In getopt's words, as 0.9 prints them.
+    // In getopt's words, as 0.9 prints them (naming the program as invoked).
     const std::string name = e.get_option_name();
+    const char* self = argc > 0 ? argv[0] : "";
     if (name.rfind("--", 0) == 0 || name.size() < 2) {
-      std::fprintf(stderr, "%.*s: unrecognized option '%s'\n", static_cast<int>(tool.size()),
-                   tool.data(), name.c_str());
+      std::fprintf(stderr, "%s: unrecognized option '%s'\n", self, name.c_str());
     } else {
-      std::fprintf(stderr, "%.*s: invalid option -- '%s'\n", static_cast<int>(tool.size()),
-                   tool.data(), name.substr(1, 1).c_str());
+      std::fprintf(stderr, "%s: invalid option -- '%s'\n", self, name.substr(1, 1).c_str());
     }
     print_usage(stderr, usage);
     return false;

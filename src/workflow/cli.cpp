@@ -240,6 +240,30 @@ po::options_description describe(const char* caption, std::span<const OptionDoc>
 po::options_description global_options() { return describe("Global options", kGlobalOptions); }
 po::options_description command_options() { return describe("Command options", kCommandOptions); }
 
+// `text` in lines of at most 80 columns (a longer word stands alone), each after `indent`.
+std::string wrapped(std::string_view text, std::size_t indent) {
+  constexpr std::size_t kWidth = 80;
+  std::string out(indent, ' ');
+  std::size_t column = indent;
+  bool line_empty = true;
+  std::istringstream words{std::string(text)};
+  for (std::string word; words >> word;) {
+    if (!line_empty && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(indent, ' ');
+      column = indent;
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    line_empty = false;
+  }
+  return out + "\n";
+}
+
 // "-k, --kill" or "--virgin <DEVICE>".
 std::string option_label(const OptionDoc& o) {
   std::string label;
@@ -254,8 +278,8 @@ void list_options(std::ostream& out, std::span<const OptionDoc> docs,
   for (const auto& o : docs) {
     const std::string name(o.name);
     if (only && !only->count(name)) continue;
-    out << "  " << option_label(o) << (required.count(name) ? "   (required)" : "") << "\n      "
-        << o.help << "\n";
+    out << "  " << option_label(o) << (required.count(name) ? "   (required)" : "") << "\n"
+        << wrapped(o.help, 6);
   }
 }
 
@@ -323,25 +347,31 @@ std::string command_usage(const std::string& command) {
   const auto* c = find_command(command);
   if (!c) return workflow_usage();
   std::ostringstream out;
-  out << c->summary << "\n\nUsage: schelk " << c->name;
+  out << c->summary << "\n\nUsage:\n";
+  std::string synopsis = "schelk " + std::string(c->name);
   for (const auto& o : kCommandOptions) {
     const std::string name(o.name);
     if (!c->options.count(name)) continue;
+    // A non-breaking option+value pair: wrapped() breaks at spaces only.
     const std::string label =
-        "--" + name + (o.value.empty() ? "" : " <" + std::string(o.value) + ">");
-    out << (c->required.count(name) ? " " + label : " [" + label + "]");
+        "--" + name + (o.value.empty() ? "" : "\x1f<" + std::string(o.value) + ">");
+    synopsis += c->required.count(name) ? " " + label : " [" + label + "]";
   }
-  out << " [GLOBAL OPTIONS]\n";
+  synopsis += " [GLOBAL\x1fOPTIONS]";
+  std::string usage = wrapped(synopsis, 2);
+  std::replace(usage.begin(), usage.end(), '\x1f', ' ');
+  out << usage;
   if (!c->options.empty()) {
     out << "\nOptions:\n";
     list_options(out, kCommandOptions, &c->options, c->required);
   }
-  out << "\nDestroys: " << c->destroys << "\n\nExamples:\n";
+  out << "\nDestroys:\n" << wrapped(c->destroys, 2) << "\nExamples:\n";
   for (const auto& e : c->examples) out << "  " << e << "\n";
   out << "\nExit status:\n";
   for (const auto& e : c->exits) {
-    out << "  " << e.codes << std::string(e.codes.size() < 10 ? 10 - e.codes.size() : 1, ' ')
-        << e.meaning << "\n";
+    std::string line = wrapped(e.meaning, 12);
+    line.replace(0, 2 + e.codes.size(), "  " + std::string(e.codes));
+    out << line;
   }
   out << "\nEnvironment:\n  SCHELK_STATE  the state file when --state-path is not given "
          "(default /var/lib/schelk/state.json)\n";
