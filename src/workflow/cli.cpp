@@ -456,9 +456,10 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
     return vm[n].as<std::string>();
   };
   if (p.command == "init-new" || p.command == "init-from") {
-    if (!p.help) {
-      for (const auto& req : info->required) {
-        if (!vm.count(req)) {
+    if (!p.help && !p.version) {
+      for (const auto& o : kCommandOptions) {  // in the table's order, virgin first
+        const std::string req(o.name);
+        if (info->required.count(req) && !vm.count(req)) {
           throw UsageError("the option '--" + req + "' is required for '" + p.command + "'");
         }
       }

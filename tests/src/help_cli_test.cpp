@@ -30,7 +30,7 @@ Run run(const std::string& command) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-Run schelk(const std::string& args) { return run(std::string(SCHELK_BINARY) + " " + args); }
+Run run_schelk(const std::string& args) { return run(std::string(SCHELK_BINARY) + " " + args); }
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -47,10 +47,10 @@ const std::vector<std::string> kTools = {"era-invalidate", "era-dump", "era-chec
 TEST_CASE("help of every workflow command: purpose, usage, destroys, examples, exit, environment") {
   for (const auto& c : kCommands) {
     INFO(c);
-    const auto help = schelk("help " + c);
+    const auto help = run_schelk("help " + c);
     CHECK(help.status == 0);
-    CHECK(schelk(c + " --help").output == help.output);
-    CHECK(schelk(c + " -h").output == help.output);
+    CHECK(run_schelk(c + " --help").output == help.output);
+    CHECK(run_schelk(c + " -h").output == help.output);
     for (const char* part :
          {"Usage:\n  schelk ", "\nOptions:\n", "\nDestroys:\n", "\nExamples:\n",
           "\nExit status:\n  0 ", "\n  2 ", "SCHELK_STATE", "--state-path <FILE>"}) {
@@ -66,7 +66,7 @@ TEST_CASE("help of every workflow command: purpose, usage, destroys, examples, e
     }
     CHECK(examples >= 1);
   }
-  const auto init = schelk("help init-new").output;
+  const auto init = run_schelk("help init-new").output;
   for (const char* required :
        {"--virgin <DEVICE>   (required)", "--scratch <DEVICE>   (required)",
         "--ramdisk <DEVICE>   (required)", "--mount-point <DIR>   (required)"}) {
@@ -74,60 +74,61 @@ TEST_CASE("help of every workflow command: purpose, usage, destroys, examples, e
   }
   CHECK(has(init, "[--granularity <BYTES>]"));
   CHECK(has(init, "formats virgin"));
-  CHECK(has(schelk("help status").output, "  6         --check: scratch needs a full recovery"));
-  CHECK(has(schelk("help repair").output, "  3         repaired what it could"));
+  CHECK(
+      has(run_schelk("help status").output, "  6         --check: scratch needs a full recovery"));
+  CHECK(has(run_schelk("help repair").output, "  3         repaired what it could"));
 }
 
 TEST_CASE("schelk help lists commands and tools and points at command help") {
-  const auto r = schelk("help");
+  const auto r = run_schelk("help");
   CHECK(r.status == 0);
-  CHECK(r.output == schelk("--help").output);
+  CHECK(r.output == run_schelk("--help").output);
   for (const auto& name : kCommands) CHECK(has(r.output, "\n  " + name + " "));
   for (const auto& name : kTools) CHECK(has(r.output, "\n  " + name + " "));
   CHECK(has(r.output, "schelk help COMMAND"));
   CHECK(has(r.output, "--virgin <DEVICE>"));
-  CHECK(has(schelk("help copy").output, "Usage: schelk copy --from SRC --to DST"));
+  CHECK(has(run_schelk("help copy").output, "Usage: schelk copy --from SRC --to DST"));
 }
 
 TEST_CASE("unknown commands and options: exit 2 with the closest match") {
-  const auto typo = schelk("stauts");
+  const auto typo = run_schelk("stauts");
   CHECK(typo.status == 2);
   CHECK(has(typo.output, "error: unrecognized subcommand 'stauts'; did you mean 'status'?"));
-  CHECK(has(schelk("cpy").output, "did you mean 'copy'?"));
-  CHECK(has(schelk("full-recovr -y").output, "did you mean 'full-recover'?"));
-  const auto help_typo = schelk("help recovr");
+  CHECK(has(run_schelk("cpy").output, "did you mean 'copy'?"));
+  CHECK(has(run_schelk("full-recovr -y").output, "did you mean 'full-recover'?"));
+  const auto help_typo = run_schelk("help recovr");
   CHECK(help_typo.status == 2);
   CHECK(has(help_typo.output, "did you mean 'recover'?"));
-  const auto far = schelk("frobnicate");
+  const auto far = run_schelk("frobnicate");
   CHECK(far.status == 2);
   CHECK(!has(far.output, "did you mean"));
-  const auto option = schelk("recover --verfy");
+  const auto option = run_schelk("recover --verfy");
   CHECK(option.status == 2);
   CHECK(has(option.output, "unrecognised option '--verfy'; did you mean '--verify'?"));
-  const auto missing = schelk("init-new --virgin /dev/null");
+  const auto missing = run_schelk("init-new --virgin /dev/null");
   CHECK(missing.status == 2);
   CHECK(has(missing.output, "the option '--scratch' is required for 'init-new'"));
-  CHECK(schelk("status --lock-timeout nan").status == 2);
+  CHECK(run_schelk("status --lock-timeout nan").status == 2);
 }
 
 TEST_CASE("every entry point answers -h, --help, -V and --version") {
-  const std::string version = schelk("-V").output;
+  const std::string version = run_schelk("-V").output;
   REQUIRE(version.rfind("schelk ", 0) == 0);
-  CHECK(schelk("--version").output == version);
+  CHECK(run_schelk("--version").output == version);
   for (const auto& t : kTools) {
     INFO(t);
     for (const char* v : {"-V", "--version"}) {
-      const auto r = schelk(t + " " + v);
+      const auto r = run_schelk(t + " " + v);
       CHECK(r.status == 0);
       CHECK(r.output == version);
     }
     for (const char* h : {"-h", "--help"}) {
-      const auto r = schelk(t + " " + h);
+      const auto r = run_schelk(t + " " + h);
       CHECK(r.status == 0);
       CHECK(has(r.output, "sage: "));
     }
   }
-  for (const auto& c : kCommands) CHECK(schelk(c + " -V").output == version);
+  for (const auto& c : kCommands) CHECK(run_schelk(c + " -V").output == version);
 }
 
 TEST_CASE("under the era_* names -V prints the thin-provisioning-tools version 0.9 prints") {
@@ -147,5 +148,5 @@ TEST_CASE("under the era_* names -V prints the thin-provisioning-tools version 0
     CHECK(!has(h.output, "--trust-kernel-order"));  // 0.9's text has only 0.9's options
     CHECK(!has(h.output, "--include-current-writeset"));
   }
-  CHECK(has(schelk("era-invalidate --help").output, "--trust-kernel-order"));
+  CHECK(has(run_schelk("era-invalidate --help").output, "--trust-kernel-order"));
 }
