@@ -28,6 +28,7 @@ struct Tool {
   std::string_view options;         // long options, for completion
   std::string_view device_options;  // those of them that take a device
   std::span<const schelk::ExitDoc> exits;
+  std::string_view notes = {};  // added to the tool's help under `schelk TOOL` (not era_*)
 };
 
 // The era tools exit as thin-provisioning-tools 0.9 does: 1 also for a command-line error.
@@ -53,10 +54,23 @@ constexpr Tool kTools[] = {
      "                      [--trust-kernel-order] --written-since ERA DEVICE|FILE",
      "--written-since --output --metadata-snapshot --include-current-writeset "
      "--trust-kernel-order",
-     "", kEraExits},
+     "", kEraExits,
+     "\nAdded by schelk (era_invalidate 0.9 lacks them):\n"
+     "  --include-current-writeset  also count the current era's writeset (offline metadata\n"
+     "                              after a crash)\n"
+     "  --trust-kernel-order        skip the era array when the lowest archived era is at most\n"
+     "                              the one asked (~6x faster on large volumes); right only for\n"
+     "                              metadata the kernel wrote, WRONG for metadata restored from\n"
+     "                              edited XML\n"
+     "  --metadata-snapshot reads the held metadata snapshot (0.9 reads the live superblock).\n"
+     "Exit status: 0 success, 1 error (also a command-line error, as 0.9).\n"},
     {"era-dump", "era_dump", "Dump dm-era metadata as XML (as era_dump)", schelk::run_era_dump,
      "schelk era-dump [-o FILE] [--repair] [--logical] [--include-current-writeset] DEVICE|FILE",
-     "--output --repair --logical --include-current-writeset", "", kEraExits},
+     "--output --repair --logical --include-current-writeset", "", kEraExits,
+     "\nAdded by schelk (era_dump 0.9 lacks it):\n"
+     "  --include-current-writeset  also show the current era's writeset\n"
+     "--logical reports the latest era of a block (0.9 the lowest).\n"
+     "Exit status: 0 success, 1 error (also a command-line error, as 0.9).\n"},
     {"era-check", "era_check", "Check dm-era metadata (as era_check)", schelk::run_era_check,
      "schelk era-check [-q] [--super-block-only] DEVICE|FILE", "--quiet --super-block-only", "",
      kEraCheckExits},
@@ -93,6 +107,16 @@ const Tool* find_tool(std::string_view name) {
   return nullptr;
 }
 
+// `schelk TOOL ... -h`: the first of -h and -V is -h.
+bool asks_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "-h" || a == "--help") return true;
+    if (a == "-V" || a == "--version") return false;
+  }
+  return false;
+}
+
 // `schelk TOOL ... -V`: schelk's version (the tool's own -V, under the era_* names, prints the
 // thin-provisioning-tools version that scripts compare).
 bool asks_version(int argc, char** argv) {
@@ -123,7 +147,11 @@ int dispatch(int argc, char** argv) {
         std::printf("%s\n", schelk::version_string().c_str());
         return 0;
       }
-      return tool->run(argc - 1, argv + 1);
+      const int status = tool->run(argc - 1, argv + 1);
+      if (asks_help(argc - 1, argv + 1) && !tool->notes.empty()) {
+        std::fwrite(tool->notes.data(), 1, tool->notes.size(), stdout);
+      }
+      return status;
     }
   }
   // `schelk help TOOL` is the tool's own --help.
@@ -132,7 +160,9 @@ int dispatch(int argc, char** argv) {
       std::string name(tool->name);
       std::string help = "--help";
       char* args[] = {name.data(), help.data(), nullptr};
-      return tool->run(2, args);
+      const int status = tool->run(2, args);
+      std::fwrite(tool->notes.data(), 1, tool->notes.size(), stdout);
+      return status;
     }
   }
   // Everything else is the workflow CLI, whose global flags may stand before the subcommand.

@@ -411,7 +411,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
     if (words[0] == "help") {  // `schelk help [COMMAND]`
       p.help = via_help_word = true;
       words.erase(words.begin());
-      if (words.empty()) return p;
+      if (words.empty() || words[0] == "help") return p;
     }
     if (words.size() > 1) throw UsageError("unexpected argument '" + words[1] + "'");
     p.command = words[0];
