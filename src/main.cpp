@@ -62,21 +62,21 @@ constexpr Tool kTools[] = {
      "                              the one asked (~6x faster on large volumes); right only for\n"
      "                              metadata the kernel wrote, WRONG for metadata restored from\n"
      "                              edited XML\n"
-     "  --metadata-snapshot reads the held metadata snapshot (0.9 reads the live superblock).\n"
-     "Exit status: 0 success, 1 error (also a command-line error, as 0.9).\n"},
+     "  --metadata-snapshot reads the held metadata snapshot (0.9 reads the live superblock).\n"},
     {"era-dump", "era_dump", "Dump dm-era metadata as XML (as era_dump)", schelk::run_era_dump,
      "schelk era-dump [-o FILE] [--repair] [--logical] [--include-current-writeset] DEVICE|FILE",
      "--output --repair --logical --include-current-writeset", "", kEraExits,
      "\nAdded by schelk (era_dump 0.9 lacks it):\n"
      "  --include-current-writeset  also show the current era's writeset\n"
-     "--logical reports the latest era of a block (0.9 the lowest).\n"
-     "Exit status: 0 success, 1 error (also a command-line error, as 0.9).\n"},
+     "--logical reports the latest era of a block (0.9 the lowest).\n"},
     {"era-check", "era_check", "Check dm-era metadata (as era_check)", schelk::run_era_check,
      "schelk era-check [-q] [--super-block-only] DEVICE|FILE", "--quiet --super-block-only", "",
-     kEraCheckExits},
+     kEraCheckExits,
+     "\nUnlike 0.9: a space-map reference count below the references found (two eras sharing a\n"
+     "bitset) is an error; a count above them (a leak) stays a warning.\n"},
     {"era-restore", "era_restore", "Write dm-era metadata from XML (as era_restore)",
      schelk::run_era_restore, "schelk era-restore -i XML_FILE -o DEVICE|FILE [-q]",
-     "--input --output --quiet", "", kEraExits},
+     "--input --output --quiet", "", kEraExits, "\n"},
     {"copy", "", "Copy extents between block devices (io_uring)", schelk::run_copy,
      "schelk copy --from SRC --to DST [--blocks FILE|-] [--block-size BYTES] [--metadata PATH]\n"
      "            [--verify] [--threads N] [--queue-depth N] [--io-size BYTES]\n"
@@ -94,8 +94,8 @@ constexpr Tool kTools[] = {
 std::vector<schelk::ToolSummary> tool_summaries() {
   std::vector<schelk::ToolSummary> list;
   for (const auto& tool : kTools) {
-    list.push_back(
-        {tool.name, tool.summary, tool.synopsis, tool.options, tool.device_options, tool.exits});
+    list.push_back({tool.name, tool.summary, tool.synopsis, tool.options, tool.device_options,
+                    tool.exits, tool.notes});
   }
   return list;
 }
@@ -105,6 +105,18 @@ const Tool* find_tool(std::string_view name) {
     if (name == tool.name) return &tool;
   }
   return nullptr;
+}
+
+// What `schelk TOOL --help` adds to the tool's own help: its notes, then its exit statuses (under
+// the era_* names the help is 0.9's alone).
+void print_notes(const Tool& tool) {
+  if (tool.alias.empty()) return;  // copy and verify say it all in their own help
+  std::string text(tool.notes);
+  text += "Exit status:\n";
+  for (const auto& e : tool.exits) {
+    text += "  " + std::string(e.codes) + "  " + std::string(e.meaning) + "\n";
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 // `schelk TOOL ... -h`: the first of -h and -V is -h.
@@ -148,9 +160,7 @@ int dispatch(int argc, char** argv) {
         return 0;
       }
       const int status = tool->run(argc - 1, argv + 1);
-      if (asks_help(argc - 1, argv + 1) && !tool->notes.empty()) {
-        std::fwrite(tool->notes.data(), 1, tool->notes.size(), stdout);
-      }
+      if (asks_help(argc - 1, argv + 1)) print_notes(*tool);
       return status;
     }
   }
@@ -161,7 +171,7 @@ int dispatch(int argc, char** argv) {
       std::string help = "--help";
       char* args[] = {name.data(), help.data(), nullptr};
       const int status = tool->run(2, args);
-      std::fwrite(tool->notes.data(), 1, tool->notes.size(), stdout);
+      print_notes(*tool);
       return status;
     }
   }

@@ -59,6 +59,7 @@ struct ToolSummary {
   std::string_view options = {};
   std::string_view device_options = {};
   std::span<const ExitDoc> exits = {};
+  std::string_view notes = {};  // what the tool adds to its help under schelk's name
 };
 
 // An option of the workflow commands as help, the man page and completion show it.

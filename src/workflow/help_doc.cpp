@@ -68,9 +68,9 @@ std::string roff_option(const OptionDoc& o) {
 }
 
 void roff_exits(std::ostream& out, std::span<const ExitDoc> exits) {
-  out << ".PP\nExit status:\n.RS\n";
+  out << ".PP\nExit status:\n.RS\n.PD 0\n";
   for (const auto& e : exits) out << ".TP 10\n" << roff(e.codes) << "\n" << roff(e.meaning) << "\n";
-  out << ".RE\n";
+  out << ".PD\n.RE\n";
 }
 
 // Long options of every command and tool, and which take a device or a path (completion).
@@ -202,6 +202,14 @@ std::string man_page(std::span<const ToolSummary> tools) {
   for (const auto& t : tools) {
     out << ".SS " << roff(t.name) << "\n" << roff(t.summary) << "\n";
     if (!t.synopsis.empty()) out << ".PP\n.nf\n" << roff(t.synopsis) << "\n.fi\n";
+    if (!t.notes.empty()) {
+      out << ".PP\n.nf\n";
+      std::istringstream lines{std::string(t.notes)};
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) out << roff(line) << "\n";
+      }
+      out << ".fi\n";
+    }
     if (!t.exits.empty()) roff_exits(out, t.exits);
   }
   out << ".SH GLOBAL OPTIONS\nAccepted before or after the command.\n";

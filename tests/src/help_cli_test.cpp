@@ -126,6 +126,7 @@ TEST_CASE("every entry point answers -h, --help, -V and --version") {
       const auto r = run_schelk(t + " " + h);
       CHECK(r.status == 0);
       CHECK(has(r.output, "sage: "));
+      CHECK(has(r.output, "Exit status"));
     }
   }
   for (const auto& c : kCommands) CHECK(run_schelk(c + " -V").output == version);
