@@ -76,7 +76,7 @@ constexpr Tool kTools[] = {
      "bitset) is an error; a count above them (a leak) stays a warning.\n"},
     {"era-restore", "era_restore", "Write dm-era metadata from XML (as era_restore)",
      schelk::run_era_restore, "schelk era-restore -i XML_FILE -o DEVICE|FILE [-q]",
-     "--input --output --quiet", "", kEraExits, "\n"},
+     "--input --output --quiet", "", kEraExits},  // adds nothing to 0.9: its help is 0.9's
     {"copy", "", "Copy extents between block devices (io_uring)", schelk::run_copy,
      "schelk copy --from SRC --to DST [--blocks FILE|-] [--block-size BYTES] [--metadata PATH]\n"
      "            [--verify] [--threads N] [--queue-depth N] [--io-size BYTES]\n"
@@ -110,7 +110,7 @@ const Tool* find_tool(std::string_view name) {
 // What `schelk TOOL --help` adds to the tool's own help: its notes, then its exit statuses (under
 // the era_* names the help is 0.9's alone).
 void print_notes(const Tool& tool) {
-  if (tool.alias.empty()) return;  // copy and verify say it all in their own help
+  if (tool.notes.empty()) return;  // copy and verify say it all in their own help
   std::string text(tool.notes);
   text += "Exit status:\n";
   for (const auto& e : tool.exits) {

@@ -126,7 +126,8 @@ TEST_CASE("every entry point answers -h, --help, -V and --version") {
       const auto r = run_schelk(t + " " + h);
       CHECK(r.status == 0);
       CHECK(has(r.output, "sage: "));
-      CHECK(has(r.output, "Exit status"));
+      // era-restore adds nothing to 0.9, whose help it prints exactly (the oracle test pins it).
+      if (t != "era-restore") CHECK(has(r.output, "Exit status"));
     }
   }
   for (const auto& c : kCommands) CHECK(run_schelk(c + " -V").output == version);
