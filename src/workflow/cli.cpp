@@ -32,6 +32,7 @@ struct CommandInfo {
   const char* destroys = "nothing";
   std::vector<std::string_view> examples = {};
   std::vector<ExitDoc> exits = {};
+  const char* operand = "";  // a positional argument's name after the command ("LABEL"), if any
 };
 
 const std::set<std::string> kInitOptions = {
@@ -214,11 +215,12 @@ constexpr OptionDoc kCommandOptions[] = {
      "unreadable, or scratch needs a full recovery"},
 };
 
-// The value type each option parses to (text otherwise).
+// The value type an option parses to follows from its value name, so a new row needs nothing
+// else: BYTES and N are whole numbers (uint64_t), SECONDS a number (double), the rest text.
 po::value_semantic* value_of(const OptionDoc& o) {
   const std::string name(o.value);
-  if (o.name == "granularity") return po::value<uint64_t>()->value_name(name);
-  if (o.name == "lock-timeout") return po::value<double>()->value_name(name);
+  if (name == "BYTES" || name == "N") return po::value<uint64_t>()->value_name(name);
+  if (name == "SECONDS") return po::value<double>()->value_name(name);
   return po::value<std::string>()->value_name(name);
 }
 
@@ -294,7 +296,7 @@ void add_suggestion(std::string& message, std::string_view word,
 std::vector<CommandDoc> command_docs() {
   std::vector<CommandDoc> docs;
   for (const auto& c : commands()) {
-    CommandDoc d{c.name, c.summary, {}, {}, c.destroys, c.examples, c.exits};
+    CommandDoc d{c.name, c.summary, {}, {}, c.destroys, c.examples, c.exits, c.operand};
     for (const auto& o : kCommandOptions) {
       const std::string name(o.name);
       if (c.options.count(name)) d.options.push_back(o.name);
@@ -349,6 +351,7 @@ std::string command_usage(const std::string& command) {
   std::ostringstream out;
   out << c->summary << "\n\nUsage:\n";
   std::string synopsis = "schelk " + std::string(c->name);
+  if (*c->operand) synopsis += std::string(" ") + c->operand;
   for (const auto& o : kCommandOptions) {
     const std::string name(o.name);
     if (!c->options.count(name)) continue;

@@ -82,6 +82,7 @@ struct CommandDoc {
   std::string_view destroys;
   std::vector<std::string_view> examples;
   std::vector<ExitDoc> exits;
+  std::string_view operand;  // a positional argument after the command ("LABEL"), or empty
 };
 
 [[nodiscard]] std::vector<CommandDoc> command_docs();

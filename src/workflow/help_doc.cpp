@@ -174,6 +174,7 @@ std::string man_page(std::span<const ToolSummary> tools) {
   for (const auto& c : command_docs()) {
     out << ".SS " << roff(c.name) << "\n"
         << roff(c.summary) << "\n.PP\n.B schelk " << roff(c.name) << "\n";
+    if (!c.operand.empty()) out << "\\fI" << roff(c.operand) << "\\fR\n";
     for (const auto& name : c.options) {
       const auto* o = find_option(name);
       const bool required =
