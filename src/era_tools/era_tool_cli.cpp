@@ -18,6 +18,16 @@ namespace po = boost::program_options;
 
 namespace schelk::era_tools {
 
+namespace {
+
+// Options schelk added to the tools, one usage line each, which 0.9's usage does not have.
+constexpr std::string_view kAddedUsageLines[] = {"  {--include-current-writeset}\n",
+                                                 "  {--trust-kernel-order}\n"};
+bool g_exact_usage = false;  // set once by main before the tool runs
+std::string g_first_answer;  // "help" or "version": the first of them on the command line
+
+}  // namespace
+
 bool parse_command_line(int argc, char** argv, const po::options_description& options,
                         std::string_view tool, std::string_view usage, po::variables_map& vm) {
   po::options_description all;
@@ -25,9 +35,27 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
   all.add_options()("input", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
   positional.add("input", -1);
+  // 0.9 answers the first of -h and -V it meets (its getopt loop returns there).
+  g_first_answer.clear();
+  for (int i = 1; i < argc && g_first_answer.empty(); ++i) {
+    const std::string_view a = argv[i];
+    if (a == "-h" || a == "--help") g_first_answer = "help";
+    if (a == "-V" || a == "--version") g_first_answer = "version";
+  }
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    // In getopt's words, as 0.9 prints them (naming the program as invoked).
+    const std::string name = e.get_option_name();
+    const char* self = argc > 0 ? argv[0] : "";
+    if (name.rfind("--", 0) == 0 || name.size() < 2) {
+      std::fprintf(stderr, "%s: unrecognized option '%s'\n", self, name.c_str());
+    } else {
+      std::fprintf(stderr, "%s: invalid option -- '%s'\n", self, name.substr(1, 1).c_str());
+    }
+    print_usage(stderr, usage);
+    return false;
   } catch (const po::error& e) {
     std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(tool.size()), tool.data(), e.what());
     print_usage(stderr, usage);
@@ -36,17 +64,19 @@ bool parse_command_line(int argc, char** argv, const po::options_description& op
   return true;
 }
 
+void use_thin_provisioning_tools_usage(bool exact) { g_exact_usage = exact; }
+
 void print_usage(std::FILE* out, std::string_view usage) {
-  std::fwrite(usage.data(), 1, usage.size(), out);
+  std::string text(usage);
+  if (g_exact_usage) {
+    for (const auto line : kAddedUsageLines) {
+      if (const auto at = text.find(line); at != std::string::npos) text.erase(at, line.size());
+    }
+  }
+  std::fwrite(text.data(), 1, text.size(), out);
 }
 
-std::string version_string() {
-#ifdef SCHELK_VERSION
-  return SCHELK_VERSION;
-#else
-  return "unknown";
-#endif
-}
+std::string version_string() { return kThinProvisioningToolsVersion; }
 
 std::uint32_t parse_u32_like_0_9(const std::string& text) {
   static const char* const kBadCast =
@@ -147,7 +177,7 @@ void write_output(const boost::program_options::variables_map& vm,
 
 std::optional<int> answer_help_or_version(const boost::program_options::variables_map& vm,
                                           std::string_view usage) {
-  if (vm.count("help")) {
+  if (vm.count("help") && (g_first_answer != "version" || !vm.count("version"))) {
     print_usage(stdout, usage);
     return 0;
   }

@@ -23,10 +23,19 @@ bool parse_command_line(int argc, char** argv,
                         std::string_view tool, std::string_view usage,
                         boost::program_options::variables_map& vm);
 
-// Prints `usage` (the 0.9 usage text, ending in a newline) to `out`.
+// Prints `usage` (the 0.9 usage text, ending in a newline, with schelk's added options) to
+// `out`. Under the era_* names the added options' lines are left out, so that the text is 0.9's
+// exactly; under `schelk era-*` they are shown.
 void print_usage(std::FILE* out, std::string_view usage);
 
-// The version printed by -V.
+// Whether the tool runs under its thin-provisioning-tools name (main.cpp says so before it runs):
+// print_usage then prints 0.9's text. Off by default.
+void use_thin_provisioning_tools_usage(bool exact);
+
+// What -V prints under the era_* names: the thin-provisioning-tools version whose behaviour the
+// tools reproduce, as scripts compare it (`schelk era-dump -V` prints schelk's version instead:
+// main.cpp answers it before the tool runs).
+inline constexpr const char* kThinProvisioningToolsVersion = "0.9.0";
 [[nodiscard]] std::string version_string();
 
 // Answers -h (usage on stdout) and -V; returns the exit status when either was given.

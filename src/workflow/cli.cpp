@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/cancel.hpp"
+#include "src/workflow/help_doc.hpp"
 #include "src/workflow/repair.hpp"
 #include "src/workflow/signals.hpp"
 
@@ -20,18 +21,40 @@ namespace schelk {
 namespace po = boost::program_options;
 namespace {
 
-// One row drives parsing (which options are valid), help and dispatch.
+// One row drives parsing (which options are valid), help, the man page, completion and dispatch.
 struct CommandInfo {
   const char* name;
   const char* summary;
   std::set<std::string> options;
   bool critical;  // SIGINT/SIGTERM stop it only where it is safe (signals.hpp)
   void (*run)(Context& ctx, const ParsedCommand& p);
+  std::set<std::string> required = {};
+  const char* destroys = "nothing";
+  std::vector<std::string_view> examples = {};
+  std::vector<ExitDoc> exits = {};
+  const char* operand = "";  // a positional argument's name after the command ("LABEL"), if any
 };
 
 const std::set<std::string> kInitOptions = {
     "virgin",      "scratch",     "ramdisk", "mount-point", "mount-options",
     "granularity", "dm-era-name", "verify",  "json",        "allow-any-ramdisk"};
+const std::set<std::string> kInitRequired = {"virgin", "scratch", "ramdisk", "mount-point"};
+
+constexpr ExitDoc kExitOk{"0", "success"};
+constexpr ExitDoc kExitError{
+    "1",
+    "error (the Error: line on stderr says what and how to fix it; also when stdout cannot "
+    "be written)"};
+constexpr ExitDoc kExitUsage{
+    "2", "usage error (unknown command or option, a missing required option, a bad value)"};
+constexpr ExitDoc kExitSignal{"130, 143", "interrupted by SIGINT, SIGTERM"};
+
+std::vector<ExitDoc> exits_with(std::initializer_list<ExitDoc> own) {
+  std::vector<ExitDoc> all = {kExitOk, kExitError, kExitUsage};
+  all.insert(all.end(), own.begin(), own.end());
+  all.push_back(kExitSignal);
+  return all;
+}
 
 const std::vector<CommandInfo>& commands() {
   static const std::vector<CommandInfo> kCommands = [] {
@@ -41,38 +64,77 @@ const std::vector<CommandInfo>& commands() {
     return std::vector<CommandInfo>{
         {"init-new",
          "Create an ext4 filesystem on virgin and copy it to scratch (destructive to both)",
-         kInitOptions, false,
-         [](Context& ctx, const ParsedCommand& p) { cmd_init_new(ctx, p.init); }},
+         kInitOptions,
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_init_new(ctx, p.init); },
+         kInitRequired,
+         "formats virgin (ext4) and overwrites all of scratch; asks first unless -y",
+         {"schelk init-new --virgin /dev/nvme1n1 --scratch /dev/nvme2n1 --ramdisk /dev/ram0 "
+          "--mount-point /schelk",
+          "schelk init-new --virgin /dev/sdb --scratch /dev/sdc --ramdisk /dev/ram0 "
+          "--mount-point /schelk --mount-options noatime --granularity 65536 -y"},
+         exits_with({})},
         {"init-from",
          "Use the existing filesystem on virgin and copy it to scratch (destructive to scratch "
          "unless --no-copy)",
-         from, false, [](Context& ctx, const ParsedCommand& p) { cmd_init_from(ctx, p.init); }},
+         from,
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_init_from(ctx, p.init); },
+         kInitRequired,
+         "overwrites all of scratch (nothing with --no-copy); asks first unless -y",
+         {"schelk init-from --virgin /dev/nvme1n1 --scratch /dev/nvme2n1 --ramdisk /dev/ram0 "
+          "--mount-point /schelk",
+          "schelk init-from --virgin /dev/sdb --scratch /dev/sdc --ramdisk /dev/ram0 "
+          "--mount-point /schelk --fstype xfs --no-copy"},
+         exits_with({})},
         {"mount",
          "Put dm-era over scratch and mount it; all writes are tracked",
          {"json"},
          true,
-         [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); }},
+         [](Context& ctx, const ParsedCommand&) { cmd_mount(ctx); },
+         {},
+         "the ramdisk (the dm-era metadata is created there)",
+         {"schelk mount", "schelk mount --json"},
+         exits_with({})},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
          {"kill", "verify", "json", "full-if-needed"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); },
+         {},
+         "the blocks of scratch written since mount (all of scratch when --full-if-needed "
+         "copies in full); asks first unless -y",
+         {"schelk recover -k", "schelk recover || schelk full-recover"},
+         {{"0", "success, also when nothing is mounted"}, kExitError, kExitUsage, kExitSignal}},
         {"restore",
          "recover, then mount again (one lock)",
          {"kill", "verify", "json", "full-if-needed"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); },
+         {},
+         "as recover, then as mount; asks first unless -y",
+         {"schelk restore", "schelk restore -y --kill --full-if-needed"},
+         exits_with({})},
         {"promote",
          "(destructive) Copy the blocks written since mount from scratch to virgin. The old "
          "virgin data is lost and cannot be recovered.",
          {"kill", "verify", "json"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_promote(ctx, p.recover); },
+         {},
+         "the blocks of VIRGIN written on scratch since mount: the old baseline is lost; asks "
+         "first unless -y",
+         {"schelk promote", "schelk promote -y --verify"},
+         exits_with({})},
         {"full-recover",
          "Copy all of virgin onto scratch (destructive to scratch)",
          {"verify", "json", "force"},
          true,
-         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify, p.force); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_full_recover(ctx, p.verify, p.force); },
+         {},
+         "all of scratch; asks first unless -y",
+         {"schelk full-recover", "schelk full-recover -y --verify --force"},
+         exits_with({})},
         {"repair",
          "Find where the state and the system disagree and fix what is provably safe (stale "
          "era device, unknown mount, reboot while mounted, leftover snapshot or written set)",
@@ -80,32 +142,63 @@ const std::vector<CommandInfo>& commands() {
          false,
          [](Context& ctx, const ParsedCommand& p) {
            cmd_repair(ctx, {p.dry_run, p.recover.kill});
-         }},
+         },
+         {},
+         "no volume data; it may unmount, remove schelk's own era device and edit the state; "
+         "asks first unless -y",
+         {"schelk repair --dry-run", "schelk repair -y --json"},
+         exits_with({{"1", "also: something cannot be repaired safely (listed in problems)"},
+                     {"3",
+                      "repaired what it could; an interrupted recover or promote is "
+                      "pending (run it)"}})},
         {"mark",
-         "Start a phase of the tracked run: its writes are told apart from the earlier ones "
-         "(schelk mark LABEL)",
+         "Start a phase of the tracked run: its writes are told apart from the earlier ones",
          {"json"},
          false,
-         [](Context& ctx, const ParsedCommand& p) { cmd_mark(ctx, p.label); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_mark(ctx, p.label); },
+         {},
+         "nothing (dm-era moves to a new era; the state records the phase)",
+         {"schelk mark load", "schelk mark run:2 --json"},
+         exits_with({}),
+         "LABEL"},
         {"history",
          "List the recorded runs (recover, restore, promote, full-recover); --keep-runs / "
          "--keep-bytes set how many are kept",
          {"json", "keep-runs", "keep-bytes"},
          false,
-         [](Context& ctx, const ParsedCommand& p) { cmd_history(ctx, p.history); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_history(ctx, p.history); },
+         {},
+         "with --keep-runs/--keep-bytes: the oldest run records beyond the new bounds",
+         {"schelk history", "schelk history --json", "schelk history --keep-runs 20"},
+         exits_with({})},
         {"written",
          "Report what a run wrote: live while mounted, a past run (--run ID|last), or "
          "--metadata PATH; a summary, --ranges for copy --blocks, or --json",
          {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges"},
          false,
-         [](Context& ctx, const ParsedCommand& p) { cmd_written(ctx, p.written); }},
+         [](Context& ctx, const ParsedCommand& p) { cmd_written(ctx, p.written); },
+         {},
+         "nothing (while mounted it holds a metadata snapshot for the read, then drops it)",
+         {"schelk written", "schelk written --run last --ranges > blocks.txt",
+          "schelk written --by-phase --json", "schelk written --metadata /dev/ram0 --json"},
+         exits_with({})},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
          false,
          [](Context& ctx, const ParsedCommand& p) {
            cmd_status(ctx, {p.json, p.check});
-         }},
+         },
+         {},
+         "nothing (needs neither root nor the lock)",
+         {"schelk status", "schelk status --check --json"},
+         {{"0", "success (whatever it finds, without --check)"},
+          {"1", "error; the state file cannot be read (without --check)"},
+          kExitUsage,
+          {"3", "--check: an interrupted recover or promote is pending (interrupted_operation)"},
+          {"4", "--check: the state disagrees with the system (inconsistent)"},
+          {"5", "--check: the state file or the saved written set cannot be read (unreadable)"},
+          {"6", "--check: scratch needs a full recovery (needs_full_recover)"}}},
     };
   }();
   return kCommands;
@@ -118,54 +211,143 @@ const CommandInfo* find_command(const std::string& name) {
   return nullptr;
 }
 
-po::options_description global_options() {
-  po::options_description d("Global options");
-  d.add_options()("yes,y", "Skip every interactive confirmation")(
-      "state-path", po::value<std::string>(),
-      "State file (env SCHELK_STATE, default /var/lib/schelk/state.json)")(
-      "lock-timeout", po::value<double>(),
-      "Wait up to SECONDS for a busy lock instead of failing at once")(
-      "version,V", "Print the version")("help,h", "Print help");
+constexpr OptionDoc kGlobalOptions[] = {
+    {"yes", 'y', "", "Skip every interactive confirmation"},
+    {"state-path", 0, "FILE", "State file (env SCHELK_STATE, default /var/lib/schelk/state.json)",
+     false, true},
+    {"lock-timeout", 0, "SECONDS", "Wait up to SECONDS for a busy lock instead of failing at once"},
+    {"version", 'V', "", "Print the version"},
+    {"help", 'h', "", "Print help"},
+};
+
+constexpr OptionDoc kCommandOptions[] = {
+    {"virgin", 0, "DEVICE", "Baseline volume (block device)", true},
+    {"scratch", 0, "DEVICE", "Benchmark volume (block device)", true},
+    {"ramdisk", 0, "DEVICE", "RAM disk for the dm-era metadata (e.g. /dev/ram0)", true},
+    {"mount-point", 0, "DIR", "Where the scratch filesystem is mounted", false, true},
+    {"mount-options", 0, "OPTIONS", "Mount options, e.g. \"noatime,nodiratime\""},
+    {"granularity", 0, "BYTES", "Tracking block size in bytes (default 4096)"},
+    {"dm-era-name", 0, "NAME", "dm device name (default bench_era)"},
+    {"fstype", 0, "TYPE", "Filesystem type (detected with libblkid if absent)"},
+    {"no-copy", 0, "", "Assert virgin and scratch are already identical; copy nothing"},
+    {"allow-any-ramdisk", 0, "",
+     "Accept a --ramdisk that is not RAM-backed (brd, zram, loop on tmpfs); mount overwrites it"},
+    {"kill", 'k', "", "SIGKILL processes that keep the mount point busy"},
+    {"verify", 0, "", "Compare source and destination after copying"},
+    {"full-if-needed", 0, "",
+     "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
+     "scratch changed outside schelk); say which and why"},
+    {"force", 0, "", "Copy even when scratch is known equal to virgin"},
+    {"dry-run", 0, "", "Say what would be repaired; change nothing"},
+    {"run", 0, "ID", "written: a past run's id (see 'schelk history'), or 'last'"},
+    {"metadata", 0, "PATH", "written: dm-era metadata by path (an image or a device)", true},
+    {"metadata-snapshot", 0, "", "written: read --metadata through its held metadata snapshot"},
+    {"since", 0, "PHASE", "written: only writes in and after this phase (a label or an era)"},
+    {"by-phase", 0, "", "written: the blocks last written in each phase (live only)"},
+    {"ranges", 0, "", "written: print 'BEGIN END' block ranges (for schelk copy --blocks)"},
+    {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
+    {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
+    {"json", 0, "",
+     "Print the result as one JSON object on stdout (see README, Results for machines)"},
+    {"check", 0, "",
+     "Exit 3, 4, 5 or 6 when an operation is pending, the state is inconsistent or "
+     "unreadable, or scratch needs a full recovery"},
+};
+
+// The value type an option parses to follows from its value name, so a new row needs nothing
+// else: BYTES and N are whole numbers (uint64_t), SECONDS a number (double), the rest text.
+po::value_semantic* value_of(const OptionDoc& o) {
+  const std::string name(o.value);
+  if (name == "BYTES" || name == "N") return po::value<uint64_t>()->value_name(name);
+  if (name == "SECONDS") return po::value<double>()->value_name(name);
+  return po::value<std::string>()->value_name(name);
+}
+
+po::options_description describe(const char* caption, std::span<const OptionDoc> docs) {
+  po::options_description d(caption);
+  for (const auto& o : docs) {
+    std::string spec(o.name);
+    if (o.short_name) spec += std::string(",") + o.short_name;
+    const std::string help(o.help);
+    if (o.value.empty()) {
+      d.add_options()(spec.c_str(), help.c_str());
+    } else {
+      d.add_options()(spec.c_str(), value_of(o), help.c_str());
+    }
+  }
   return d;
 }
 
-po::options_description command_options() {
-  po::options_description d("Command options");
-  d.add_options()("virgin", po::value<std::string>(), "Baseline volume (block device)")(
-      "scratch", po::value<std::string>(), "Benchmark volume (block device)")(
-      "ramdisk", po::value<std::string>(), "RAM disk for the dm-era metadata (e.g. /dev/ram0)")(
-      "mount-point", po::value<std::string>(), "Where the scratch filesystem is mounted")(
-      "mount-options", po::value<std::string>(), "Mount options, e.g. \"noatime,nodiratime\"")(
-      "granularity", po::value<uint64_t>(), "Tracking block size in bytes (default 4096)")(
-      "dm-era-name", po::value<std::string>(), "dm device name (default bench_era)")(
-      "fstype", po::value<std::string>(), "Filesystem type (detected with libblkid if absent)")(
-      "no-copy", "Assert virgin and scratch are already identical; copy nothing")(
-      "allow-any-ramdisk",
-      "Accept a --ramdisk that is not RAM-backed (brd, zram, loop on tmpfs); mount overwrites it")(
-      "kill,k", "SIGKILL processes that keep the mount point busy")(
-      "verify", "Compare source and destination after copying")(
-      "full-if-needed",
-      "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
-      "scratch changed outside schelk); say which and why")(
-      "force", "Copy even when scratch is known equal to virgin")(
-      "dry-run", "Say what would be repaired; change nothing")(
-      "run", po::value<std::string>(), "written: a past run's id, or 'last'")(
-      "metadata", po::value<std::string>(), "written: dm-era metadata by path (image or device)")(
-      "metadata-snapshot", "written: read --metadata through its held snapshot")(
-      "since", po::value<std::string>(), "written: only writes in and after this phase or era")(
-      "by-phase", "written: the blocks last written in each phase (live)")(
-      "ranges", "written: print 'BEGIN END' block ranges (for schelk copy --blocks)")(
-      "keep-runs", po::value<uint64_t>(), "history: keep at most N runs (default 100)")(
-      "keep-bytes", po::value<uint64_t>(),
-      "history: keep at most BYTES of records (default 268435456)")(
-      "json", "Print the result as one JSON object on stdout (see README, Results for machines)")(
-      "check",
-      "Exit 3, 4, 5 or 6 when an operation is pending, the state is inconsistent or "
-      "unreadable, or scratch needs a full recovery");
-  return d;
+po::options_description global_options() { return describe("Global options", kGlobalOptions); }
+po::options_description command_options() { return describe("Command options", kCommandOptions); }
+
+// `text` in lines of at most 80 columns (a longer word stands alone), each after `indent`.
+std::string wrapped(std::string_view text, std::size_t indent) {
+  constexpr std::size_t kWidth = 80;
+  std::string out(indent, ' ');
+  std::size_t column = indent;
+  bool line_empty = true;
+  std::istringstream words{std::string(text)};
+  for (std::string word; words >> word;) {
+    if (!line_empty && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(indent, ' ');
+      column = indent;
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    line_empty = false;
+  }
+  return out + "\n";
+}
+
+// "-k, --kill" or "--virgin <DEVICE>".
+std::string option_label(const OptionDoc& o) {
+  std::string label;
+  if (o.short_name) label += std::string("-") + o.short_name + ", ";
+  label += "--" + std::string(o.name);
+  if (!o.value.empty()) label += " <" + std::string(o.value) + ">";
+  return label;
+}
+
+void list_options(std::ostream& out, std::span<const OptionDoc> docs,
+                  const std::set<std::string>* only, const std::set<std::string>& required) {
+  for (const auto& o : docs) {
+    const std::string name(o.name);
+    if (only && !only->count(name)) continue;
+    out << "  " << option_label(o) << (required.count(name) ? "   (required)" : "") << "\n"
+        << wrapped(o.help, 6);
+  }
+}
+
+void add_suggestion(std::string& message, std::string_view word,
+                    const std::vector<std::string>& candidates) {
+  const auto match = closest_match(word, candidates);
+  if (!match.empty()) message += "; did you mean '" + match + "'?";
 }
 
 }  // namespace
+
+std::vector<CommandDoc> command_docs() {
+  std::vector<CommandDoc> docs;
+  for (const auto& c : commands()) {
+    CommandDoc d{c.name, c.summary, {}, {}, c.destroys, c.examples, c.exits, c.operand};
+    for (const auto& o : kCommandOptions) {
+      const std::string name(o.name);
+      if (c.options.count(name)) d.options.push_back(o.name);
+      if (c.required.count(name)) d.required.push_back(o.name);
+    }
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+std::span<const OptionDoc> global_option_docs() { return kGlobalOptions; }
+std::span<const OptionDoc> command_option_docs() { return kCommandOptions; }
 
 std::string version_string() {
   std::string v = std::string("schelk ") + SCHELK_VERSION;
@@ -177,7 +359,8 @@ std::string version_string() {
 std::string workflow_usage(std::span<const ToolSummary> tools) {
   std::ostringstream out;
   out << "schelk: Fast database benchmarking with surgical volume recovery\n\n"
-      << "Usage: schelk [OPTIONS] [COMMAND] [COMMAND OPTIONS]\n\nCommands:\n";
+      << "Usage: schelk [OPTIONS] [COMMAND] [COMMAND OPTIONS]\n"
+      << "       schelk help [COMMAND]\n\nCommands:\n";
   for (const auto& c : commands()) {
     out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
@@ -188,8 +371,16 @@ std::string workflow_usage(std::span<const ToolSummary> tools) {
           << t.summary << "\n";
     }
   }
-  out << "\n" << global_options() << "\n" << command_options();
-  out << "\nSee README.md in the schelk sources for a guide.\n";
+  out << "\nGlobal options:\n";
+  list_options(out, kGlobalOptions, nullptr, {});
+  out << "\nCommand options (which command takes which: schelk help COMMAND):\n";
+  list_options(out, kCommandOptions, nullptr, {});
+  out << "\nEnvironment:\n  SCHELK_STATE  the state file when --state-path is not given\n"
+      << "\nExit status: 0 success, 1 error, 2 usage error, 130/143 interrupted; status --check\n"
+      << "and repair have their own (schelk help status, schelk help repair).\n";
+  out << "\nRun 'schelk help COMMAND' (or 'schelk COMMAND --help') for a command's options,\n"
+      << "examples and exit statuses, 'man 8 schelk' for all of them.\n";
+  out << "See README.md in the schelk sources for a guide.\n";
   return out.str();
 }
 
@@ -197,22 +388,42 @@ std::string command_usage(const std::string& command) {
   const auto* c = find_command(command);
   if (!c) return workflow_usage();
   std::ostringstream out;
-  out << c->summary << "\n\nUsage: schelk " << c->name << " [OPTIONS]\n";
+  out << c->summary << "\n\nUsage:\n";
+  std::string synopsis = "schelk " + std::string(c->name);
+  if (*c->operand) synopsis += std::string(" ") + c->operand;
+  for (const auto& o : kCommandOptions) {
+    const std::string name(o.name);
+    if (!c->options.count(name)) continue;
+    // A non-breaking option+value pair: wrapped() breaks at spaces only.
+    const std::string label =
+        "--" + name + (o.value.empty() ? "" : "\x1f<" + std::string(o.value) + ">");
+    synopsis += c->required.count(name) ? " " + label : " [" + label + "]";
+  }
+  synopsis += " [GLOBAL\x1fOPTIONS]";
+  std::string usage = wrapped(synopsis, 2);
+  std::replace(usage.begin(), usage.end(), '\x1f', ' ');
+  out << usage;
   if (!c->options.empty()) {
     out << "\nOptions:\n";
-    const auto all = command_options();
-    for (const auto& opt : all.options()) {
-      if (c->options.count(opt->long_name())) {
-        out << "  " << opt->format_name() << " " << opt->format_parameter() << "\n      "
-            << opt->description() << "\n";
-      }
-    }
+    list_options(out, kCommandOptions, &c->options, c->required);
   }
-  out << "\n" << global_options();
+  out << "\nDestroys:\n" << wrapped(c->destroys, 2) << "\nExamples:\n";
+  for (const auto& e : c->examples) out << "  " << e << "\n";
+  out << "\nExit status:\n";
+  for (const auto& e : c->exits) {
+    std::string line = wrapped(e.meaning, 12);
+    line.replace(0, 2 + e.codes.size(), "  " + std::string(e.codes));
+    out << line;
+  }
+  out << "\nEnvironment:\n  SCHELK_STATE  the state file when --state-path is not given "
+         "(default /var/lib/schelk/state.json)\n";
+  out << "\nGlobal options:\n";
+  list_options(out, kGlobalOptions, nullptr, {});
   return out.str();
 }
 
-ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
+ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
+                                  std::span<const ToolSummary> tools) {
   po::options_description all;
   all.add(global_options()).add(command_options());
   all.add_options()("command", po::value<std::vector<std::string>>(), "");
@@ -222,30 +433,50 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
   std::vector<std::string> tail(args.begin() + (args.empty() ? 0 : 1), args.end());
   try {
     po::store(po::command_line_parser(tail).options(all).positional(pos).run(), vm);
+  } catch (const po::unknown_option& e) {
+    std::string message = e.what();
+    std::vector<std::string> names;
+    for (const auto& docs : {global_option_docs(), command_option_docs()}) {
+      for (const auto& o : docs) names.push_back("--" + std::string(o.name));
+    }
+    add_suggestion(message, e.get_option_name(), names);
+    throw UsageError(message);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
   ParsedCommand p;
+  p.help = vm.count("help") > 0;
+  p.version = vm.count("version") > 0;
+  bool via_help_word = false;
   if (vm.count("command")) {
-    const auto& words = vm["command"].as<std::vector<std::string>>();
+    auto words = vm["command"].as<std::vector<std::string>>();
+    if (words[0] == "help") {  // `schelk help [COMMAND]`
+      p.help = via_help_word = true;
+      words.erase(words.begin());
+      if (words.empty() || words[0] == "help") return p;
+    }
     p.command = words[0];
+    p.command_given = true;
     const size_t allowed = p.command == "mark" ? 2 : 1;  // mark LABEL
     if (words.size() > allowed) {
       throw UsageError("unexpected argument '" + words[allowed] + "'");
     }
     if (p.command == "mark") {
-      if (words.size() < 2 && !vm.count("help")) {
-        throw UsageError("'mark' needs a LABEL: schelk mark LABEL");
-      }
+      if (words.size() < 2 && !p.help) throw UsageError("'mark' needs a LABEL: schelk mark LABEL");
       if (words.size() == 2) p.label = words[1];
     }
   }
-  p.help = vm.count("help") > 0;
-  p.version = vm.count("version") > 0;
   const auto* info = find_command(p.command);
   if (!info) {
-    if (p.help || p.version) return p;
-    throw UsageError("unrecognized subcommand '" + p.command + "'");
+    const bool is_tool = std::any_of(tools.begin(), tools.end(),
+                                     [&](const ToolSummary& t) { return t.name == p.command; });
+    if ((p.help || p.version) && (is_tool || !via_help_word)) return p;
+    std::string message = "unrecognized subcommand '" + p.command + "'";
+    std::vector<std::string> names = {"help"};
+    for (const auto& c : commands()) names.emplace_back(c.name);
+    for (const auto& t : tools) names.emplace_back(t.name);
+    add_suggestion(message, p.command, names);
+    throw UsageError(message);
   }
   for (const auto& [name, value] : vm) {
     if (name == "command" || name == "yes" || name == "state-path" || name == "lock-timeout" ||
@@ -253,7 +484,11 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
       continue;
     }
     if (!info->options.count(name)) {
-      throw UsageError("option '--" + name + "' is not valid for '" + info->name + "'");
+      std::string message = "option '--" + name + "' is not valid for '" + info->name + "'";
+      std::vector<std::string> names;
+      for (const auto& own : info->options) names.push_back("--" + own);
+      add_suggestion(message, "--" + name, names);
+      throw UsageError(message);
     }
   }
   p.yes = vm.count("yes") > 0;
@@ -270,11 +505,11 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args) {
     return vm[n].as<std::string>();
   };
   if (p.command == "init-new" || p.command == "init-from") {
-    if (!p.help) {
-      for (const char* req : {"virgin", "scratch", "ramdisk", "mount-point"}) {
-        if (!vm.count(req)) {
-          throw UsageError(std::string("the option '--") + req + "' is required for '" + p.command +
-                           "'");
+    if (!p.help && !p.version) {
+      for (const auto& o : kCommandOptions) {  // in the table's order, virgin first
+        const std::string req(o.name);
+        if (info->required.count(req) && !vm.count(req)) {
+          throw UsageError("the option '--" + req + "' is required for '" + p.command + "'");
         }
       }
       p.init.virgin = *str("virgin");
@@ -391,9 +626,16 @@ int run_command(const ParsedCommand& p, Services services, const GlobalOptions& 
 }
 
 int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolSummary> tools) {
+  // Hidden: what the build generates the man page and the completions with.
+  if (args.size() == 2) {
+    if (args[1] == "--man") return std::cout << man_page(tools), 0;
+    if (args[1] == "--bash-completion") return std::cout << bash_completion(tools), 0;
+    if (args[1] == "--zsh-completion") return std::cout << zsh_completion(tools), 0;
+    if (args[1] == "--exit-codes-markdown") return std::cout << exit_codes_markdown(tools), 0;
+  }
   ParsedCommand p;
   try {
-    p = parse_workflow_args(args);
+    p = parse_workflow_args(args, tools);
   } catch (const UsageError& e) {
     std::cerr << "error: " << e.what() << "\n\nFor more information, try '--help'.\n";
     if (std::find(args.begin(), args.end(), "--json") != args.end()) {
@@ -412,7 +654,7 @@ int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolS
     return 0;
   }
   if (p.help) {
-    std::cout << (find_command(p.command) && args.size() > 2 ? command_usage(p.command)
+    std::cout << (find_command(p.command) && p.command_given ? command_usage(p.command)
                                                              : workflow_usage(tools));
     return 0;
   }

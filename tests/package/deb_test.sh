@@ -105,6 +105,12 @@ fi
 check "schelk --help lists the commands" \
   bash -c "chroot '$root' /usr/sbin/schelk --help | grep -q '^  recover '"
 check "schelk is on PATH as a command in /usr/sbin" test -x "$root/usr/sbin/schelk"
+check "schelk help recover shows the command's help" \
+  bash -c "chroot '$root' /usr/sbin/schelk help recover | grep -q '^Exit status:'"
+for file in usr/share/man/man8/schelk.8 usr/share/bash-completion/completions/schelk \
+            usr/share/zsh/vendor-completions/_schelk; do
+  check "the package installs /$file" test -s "$root/$file"
+done
 zcat fixtures/era/f1.bin.gz >"$root/tmp/f1.bin"
 # The expected file is 0.9's stdout and stderr, then "exit=N" (fixtures/era/README.md).
 status=0

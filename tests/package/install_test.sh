@@ -42,6 +42,13 @@ check "debug info installed under lib/debug/.build-id by the binary's build id" 
   bash -c "readelf -S '$debug_file' 2>/dev/null | grep -q '\\.debug_info'"
 check "debug link names that file" \
   bash -c "readelf --string-dump=.gnu_debuglink '$installed' | grep -q '${build_id:2}.debug'"
+for file in share/man/man8/schelk.8 share/bash-completion/completions/schelk \
+            share/zsh/vendor-completions/_schelk; do
+  check "$file installed and in install_manifest.txt" \
+    bash -c "test -s '$work/default/$file' && grep -qx '$work/default/$file' '$work/build/install_manifest.txt'"
+done
+check "the installed man page is the binary's" \
+  cmp -s "$work/default/share/man/man8/schelk.8" <("$binary" --man)
 check "no era_* links without SCHELK_INSTALL_ERA_LINKS" \
   bash -c "! ls '$work/default/sbin' | grep -q era_"
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "src/workflow/help_doc.hpp"
+
 using namespace schelk;
 
 namespace {
@@ -92,4 +94,41 @@ TEST_CASE("help lists the commands and the tools - version has the sha") {
   CHECK(u.find("See README.md in the schelk sources for a guide.") != std::string::npos);
   CHECK(u.find("SKILL") == std::string::npos);
   CHECK(version_string().rfind(std::string("schelk ") + SCHELK_VERSION, 0) == 0);
+}
+
+namespace {
+std::string name_in_roff(const std::string& name) {
+  std::string out;
+  for (const char c : name) out += c == '-' ? std::string("\\-") : std::string(1, c);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("closest_match: a typo within two edits, nothing for a far word") {
+  const std::vector<std::string> names = {"status", "restore", "recover", "repair", "copy"};
+  CHECK(closest_match("stauts", names) == "status");
+  CHECK(closest_match("recovr", names) == "recover");
+  CHECK(closest_match("cpy", names) == "copy");
+  CHECK(closest_match("frobnicate", names).empty());
+  CHECK(closest_match("x", names).empty());  // not fewer edits than letters
+}
+
+TEST_CASE("the documents come from the command table: every command, option and exit status") {
+  const ToolSummary tools[] = {
+      {"copy", "Copy extents", "schelk copy --from SRC --to DST", "--from --to", "--from --to"}};
+  const auto man = man_page(tools);
+  const auto bash = bash_completion(tools);
+  const auto zsh = zsh_completion(tools);
+  const auto exits = exit_codes_markdown(tools);
+  for (const auto& c : command_docs()) {
+    const std::string name(c.name);
+    CHECK(man.find(".SS " + name_in_roff(name) + "\n") != std::string::npos);
+    CHECK(bash.find("        " + name + ") words=\"") != std::string::npos);
+    CHECK(zsh.find("    '" + name + ":") != std::string::npos);
+    CHECK(exits.find("| `" + name + "` | ") != std::string::npos);
+    CHECK(!c.examples.empty());
+    CHECK(!c.exits.empty());
+  }
+  CHECK(man.find(".SS copy\n") != std::string::npos);
+  CHECK(bash.find("--virgin|--scratch|--ramdisk|--from|--to)") != std::string::npos);
 }
