@@ -75,13 +75,12 @@ WrittenSummary summarize_written(const std::vector<BlockRange>& ranges, uint64_t
 }
 
 nlohmann::ordered_json summary_to_json(const WrittenSummary& s) {
-  nlohmann::ordered_json j;
-  j["block_size"] = s.block_size;
-  j["blocks"] = s.blocks;
-  j["bytes"] = s.bytes;
-  j["extents"] = s.extents;
-  j["volume_bytes"] = s.volume_blocks * s.block_size;
-  j["volume_percent"] = percent(s.blocks, s.volume_blocks);
+  nlohmann::ordered_json j = {{"block_size", s.block_size},
+                              {"blocks", s.blocks},
+                              {"bytes", s.bytes},
+                              {"extents", s.extents},
+                              {"volume_bytes", s.volume_blocks * s.block_size},
+                              {"volume_percent", percent(s.blocks, s.volume_blocks)}};
   auto hist = nlohmann::ordered_json::array();
   for (const auto& b : s.histogram) {
     hist.push_back({{"min_blocks", b.min_blocks},

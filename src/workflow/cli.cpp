@@ -462,7 +462,9 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
       throw UsageError("unexpected argument '" + words[allowed] + "'");
     }
     if (p.command == "mark") {
-      if (words.size() < 2 && !p.help) throw UsageError("'mark' needs a LABEL: schelk mark LABEL");
+      if (words.size() < 2 && !p.help && !p.version) {
+        throw UsageError("'mark' needs a LABEL: schelk mark LABEL");
+      }
       if (words.size() == 2) p.label = words[1];
     }
   }

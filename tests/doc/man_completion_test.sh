@@ -12,16 +12,11 @@ readme=${3:?}
 work=$(mktemp -d /tmp/schelk-doc-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-passed=0 failed=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "PASS $what"
-  else failed=$((failed + 1)); echo "FAIL $what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 
 # The commands and tools, as the top-level help lists them.
 mapfile -t names < <("$binary" --help | sed -n '/^Commands:/,/^Global options:/s/^  \([a-z-][a-z-]*\) .*/\1/p')
-check "the help lists 15 commands and tools (${#names[@]})" test "${#names[@]}" -eq 15
+check "the help lists 18 commands and tools (${#names[@]})" test "${#names[@]}" -eq 18
 
 # The man page: the build's is what the binary generates now.
 check "build/doc/schelk.8 is the binary's --man" cmp -s "$doc/schelk.8" <("$binary" --man)

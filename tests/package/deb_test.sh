@@ -14,12 +14,7 @@ build=${1:-build}
 start=$(date +%s)
 if [ "$(id -u)" != 0 ]; then echo "deb_test.sh: needs root (mmdebstrap, chroot)" >&2; exit 1; fi
 
-passed=0 failed=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "PASS $what"
-  else failed=$((failed + 1)); echo "FAIL $what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 
 missing=()
 for tool in mmdebstrap:mmdebstrap file:file dpkg-shlibdeps:dpkg-dev; do

@@ -12,12 +12,7 @@ binary=$(realpath "${1:?usage: install_test.sh SCHELK_BINARY}")
 work=$(mktemp -d /tmp/schelk-install-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-passed=0 failed=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "PASS $what"
-  else failed=$((failed + 1)); echo "FAIL $what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check.sh"
 
 # configure DIR [CMAKE ARGS...]: a build directory holding the binary under test.
 configure() {

@@ -10,25 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_shell.hpp"
 #include "tests/support/temp_path.hpp"
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
+using Run = schelk::test::ShellRun;
 
 // stdout and stderr together.
-Run run(const std::string& command) {
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+Run run(const std::string& command) { return schelk::test::run_shell(command + " 2>&1"); }
 
 Run run_schelk(const std::string& args) { return run(std::string(SCHELK_BINARY) + " " + args); }
 
@@ -36,9 +26,9 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-const std::vector<std::string> kCommands = {"init-new", "init-from", "mount",
-                                            "recover",  "restore",   "promote",
-                                            "repair",   "status",    "full-recover"};
+const std::vector<std::string> kCommands = {"init-new",     "init-from", "mount",   "recover",
+                                            "restore",      "promote",   "repair",  "status",
+                                            "full-recover", "mark",      "history", "written"};
 const std::vector<std::string> kTools = {"era-invalidate", "era-dump", "era-check",
                                          "era-restore",    "copy",     "verify"};
 

@@ -8,25 +8,16 @@
 #include <string>
 
 #include "src/state/state.hpp"
+#include "tests/support/run_shell.hpp"
 #include "tests/support/temp_path.hpp"
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
+using Run = schelk::test::ShellRun;
 
 // `redirect` ends the shell command: by default stderr joins stdout in `output`.
 Run run(const std::string& args, const std::string& redirect = "2>&1") {
-  const std::string cmd = std::string(SCHELK_BINARY) + " " + args + " " + redirect;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+  return schelk::test::run_shell(std::string(SCHELK_BINARY) + " " + args + " " + redirect);
 }
 
 }  // namespace
