@@ -591,7 +591,7 @@ class StdoutToStderr {
 void finish_report(Report& report, bool json, std::ostream& out, std::ostream& human) {
   if (json) {
     out << report.to_json().dump() << "\n";
-  } else if (report.outcome != "error" && !report.steps.empty()) {
+  } else if (report.outcome != "error" && !report.steps.empty() && report.print_steps) {
     human << report.steps_line() << "\n";
   }
 }

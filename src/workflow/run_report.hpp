@@ -42,7 +42,9 @@ struct Report {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();  // command-specific
   // The written set the command copied (not in the JSON: the run history keeps it).
   std::vector<BlockRange> written_set;
-  int exit_code = 0;  // a command's own non-zero status (status --check); 0 = by outcome
+  int exit_code = 0;
+  bool print_steps = true;  // false when stdout is data a program reads (written --ranges)  // a
+                            // command's own non-zero status (status --check); 0 = by outcome
 
   void add_step(std::string name, double ms) { steps.push_back({std::move(name), ms}); }
   // Counts a copy of `bytes` in blocks of `granularity` (the last one may be partial).

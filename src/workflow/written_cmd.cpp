@@ -155,6 +155,7 @@ void cmd_written(Context& ctx, const WrittenOptions& opts) {
   fields["phases"] = phases_json(v);
   auto& out = ctx.out();
   if (opts.ranges) {
+    ctx.report().print_steps = false;  // stdout is the list `schelk copy --blocks` reads
     for (const auto& r : v.ranges) out << r.begin << " " << r.end << "\n";
     return;
   }

@@ -24,8 +24,37 @@ dd if=/dev/urandom of=$MP/b bs=1M count=1 status=none; sync
 skj status status
 json_check "status lists the phases" $J/status.json \
   "[p['label'] for p in d['phases']] == ['setup', 'load'] and d['phases'][1]['era'] == $((e0 + 2))"
+skj live written --by-phase
+check_eq "written (live, while mounted) exits 0" 0 "$rc"
+json_check "written --by-phase: a share for the mount and each phase" $J/live.json \
+  "d['source'] == 'live' and [p['label'] for p in d['phases']] == ['(mount)', 'setup', 'load'] and \
+   d['phases'][1]['bytes'] >= 2 << 20 and d['phases'][2]['bytes'] >= 1 << 20 and \
+   sum(p['blocks'] for p in d['phases']) == d['blocks']"
+sk written --since load --ranges >/tmp/since.ranges
+sk written --ranges >/tmp/live.ranges
+# ranges_within A B: every block of the ranges file A is in the ranges file B.
+ranges_within() {
+  python3 -c '
+import sys
+def blocks(p):
+    out = set()
+    for line in open(p):
+        b, e = map(int, line.split()); out.update(range(b, e))
+    return out
+a, b = blocks(sys.argv[1]), blocks(sys.argv[2])
+sys.exit(not (a and a <= b))' "$1" "$2"
+}
+check "written --since load: a part of the writes since mount" ranges_within /tmp/since.ranges /tmp/live.ranges
+check_fails "and not all of them (the setup phase wrote before it)" ranges_within /tmp/live.ranges /tmp/since.ranges
+check "still mounted and tracking" mountpoint -q $MP
 skj recover recover
 check_eq "recover exits 0" 0 "$rc"
+skj past written --run last
+json_check "written --run last: the blocks recover copied" $J/past.json \
+  "d['blocks'] == $(python3 -c 'import json;print(json.load(open("'$J/recover.json'"))["blocks_copied"])')"
+sk written --run last --ranges >/tmp/past.ranges
+# The unmount in recover writes a little more (journal, superblock): live is within the past set.
+check "the live ranges lie within the past run's" ranges_within /tmp/live.ranges /tmp/past.ranges
 check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
 skj history history
 json_check "history: the recover with its phases and bytes" $J/history.json \
@@ -44,3 +73,11 @@ skj kept history
 json_check "3 runs kept, the newest" $J/kept.json "len(d['runs']) == 3"
 check_eq "3 records on disk" 3 "$(ls /tmp/st/history/*.json | wc -l)"
 check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
+
+step "the past run's ranges feed schelk copy --blocks"
+sk written --run last --ranges >/tmp/last.ranges
+"$SCHELK" copy -y --from "$VIRGIN" --to "$SCRATCH" --blocks /tmp/last.ranges --block-size 4096 \
+  --json >$J/copy.json 2>/dev/null
+json_check "schelk copy --blocks takes them: the bytes the last recover copied" $J/copy.json \
+  "d['bytes'] == $(sk history --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["runs"][-1]["report"]["bytes_copied"])')"
+check_same_bytes "still identical" "$VIRGIN" "$SCRATCH"
