@@ -9,7 +9,8 @@ apt-get install -y -qq --no-install-recommends \
   liburing-dev libxxhash-dev libboost-program-options-dev libdevmapper-dev \
   libmount-dev libblkid-dev nlohmann-json3-dev catch2 libexpat1-dev libzstd-dev \
   thin-provisioning-tools e2fsprogs util-linux fio xxhash \
-  qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 bc >/dev/null
+  qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 bc man-db groff-base \
+  >/dev/null
 # libFuzzer and the sanitizer runtimes for clang (only "Recommended" by clang, so not pulled in
 # with --no-install-recommends): needed by tests/fuzz/run.sh.
 apt-get install -y -qq --no-install-recommends libclang-rt-14-dev >/dev/null
