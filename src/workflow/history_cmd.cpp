@@ -38,7 +38,8 @@ bool keeps_history(const std::string& command) {
 
 void record_run(Context& ctx, uint64_t started_ms, const std::string& version) {
   const auto& report = ctx.report();
-  if (!keeps_history(report.command)) return;
+  // A command that stopped before its first step (not root, usage, not initialized) ran nothing.
+  if (!keeps_history(report.command) || report.steps.empty()) return;
   try {
     const auto st = load_state(ctx.options().state_path);
     if (!st) return;  // nothing was initialized: there was no run

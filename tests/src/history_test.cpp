@@ -118,11 +118,18 @@ TEST_CASE("recover leaves a history record with its written set, phases and repo
   CHECK(load_state(rig.options().state_path)->history_max_runs == 0u);
 }
 
-TEST_CASE("status, mark and mount leave no history record") {
+TEST_CASE("mount, and a recover that stopped before its first step, leave no history record") {
   Rig rig;
   rig.init_and_mount();
   auto ctx = rig.context();
   ctx.report().command = "mount";
+  ctx.report().add_step("mount", 1);
   record_run(ctx, unix_now_ms(), "schelk test");
+  rig.system.root = false;
+  auto not_root = rig.context();
+  not_root.report().command = "recover";
+  CHECK_THROWS(cmd_recover(not_root, {}));
+  record_run(not_root, unix_now_ms(), "schelk test");
   CHECK(list_runs(history_dir_for(rig.options().state_path)).empty());
+  CHECK(rig.err.str().find("could not record") == std::string::npos);
 }
