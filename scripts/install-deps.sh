@@ -7,7 +7,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake clang pkg-config git ca-certificates \
   liburing-dev libxxhash-dev libboost-program-options-dev libdevmapper-dev \
-  libmount-dev libblkid-dev nlohmann-json3-dev catch2 libexpat1-dev libzstd-dev \
+  libmount-dev libblkid-dev nlohmann-json3-dev catch2 libexpat1-dev libzstd-dev libext2fs-dev libpng-dev \
   thin-provisioning-tools e2fsprogs util-linux fio xxhash \
   qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 bc man-db groff-base \
   >/dev/null

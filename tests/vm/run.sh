@@ -64,6 +64,14 @@ echo "=== VM stories (logs in $logs), $(( $(date +%s) - t_all ))s in all"
 printf '%-36s %5s %5s %7s  %s\n' story pass fail time status
 printf '%s\n' "${rows[@]}"
 for s in "${stories[@]}"; do grep -h '^FAIL: ' "$logs/$(basename "$s" .sh).log"; done | sed 's/^/  /' | head -n 50
+# The end of a story that did not finish says where it stopped (CI shows only the log's tail).
+for r in "${rows[@]}"; do
+  case $r in *TIMEOUT|*CRASH|*EXIT*|*"NO PASS")
+    n=${r%% *}
+    echo "--- last lines of $n"
+    tail -n 25 "$logs/$n.log" | sed 's/^/  /' ;;
+  esac
+done
 [ "$total_pass" = 0 ] && bad=1
 echo "$total_pass passed, $total_fail failed"
 exit $bad

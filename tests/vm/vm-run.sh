@@ -99,10 +99,20 @@ stream() {
   done < <(sed -n "$((shown + 1)),${n}p" "$log")
   shown=$n
 }
+# A TCG guest on a loaded host now and then stalls during boot; a boot normally takes 10-30 s.
+# When the script has not begun by the boot deadline, the VM is killed and booted once more.
+boot_deadline=$(( $(date +%s) + ${VM_BOOT_TIMEOUT:-150} ))
+boot_hung=0
 while kill -0 "$qpid" 2>/dev/null; do
   stream
-  if [ "$(date +%s)" -ge "$deadline" ]; then
+  now=$(date +%s)
+  if [ "$now" -ge "$deadline" ]; then
     timed_out=1
+    kill -KILL "$qpid" 2>/dev/null || true
+    break
+  fi
+  if [ "$now" -ge "$boot_deadline" ] && ! grep -q SCHELK_VM_BEGIN "$log" 2>/dev/null; then
+    boot_hung=1
     kill -KILL "$qpid" 2>/dev/null || true
     break
   fi
@@ -120,6 +130,17 @@ if [ -n "$out" ]; then
   cp -a "$run/out/." "$out/" 2>/dev/null || true
 fi
 result=$(tr -d '\r' <"$log" | sed -n 's/^SCHELK_VM_RESULT=//p' | tail -n1)
+if [ "$boot_hung" = 1 ]; then
+  echo "vm-run: the VM did not start the script within ${VM_BOOT_TIMEOUT:-150}s; console tail:" >&2
+  tail -n 10 "$log" | tr -d '\r' >&2
+  if [ "${VM_RUN_ATTEMPT:-1}" = 1 ]; then
+    echo "vm-run: booting once more" >&2
+    cleanup
+    trap - EXIT
+    VM_RUN_ATTEMPT=2 exec "$0" "${all_args[@]}"
+  fi
+  exit 125
+fi
 if [ "$timed_out" = 1 ]; then
   echo "vm-run: TIMEOUT after ${timeout}s ($(basename "$script")); last console lines:" >&2
   tail -n 20 "$log" | tr -d '\r' >&2
