@@ -174,13 +174,14 @@ const std::vector<CommandInfo>& commands() {
         {"written",
          "Report what a run wrote: live while mounted, a past run (--run ID|last), or "
          "--metadata PATH; a summary, --ranges for copy --blocks, or --json",
-         {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges"},
+         {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges", "picture"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_written(ctx, p.written); },
          {},
          "nothing (while mounted it holds a metadata snapshot for the read, then drops it)",
          {"schelk written", "schelk written --run last --ranges > blocks.txt",
-          "schelk written --by-phase --json", "schelk written --metadata /dev/ram0 --json"},
+          "schelk written --by-phase --json", "schelk written --metadata /dev/ram0 --json",
+          "schelk written --picture written.png"},
          exits_with({})},
         {"status",
          "Show configuration and state (default)",
@@ -245,6 +246,9 @@ constexpr OptionDoc kCommandOptions[] = {
     {"since", 0, "PHASE", "written: only writes in and after this phase (a label or an era)"},
     {"by-phase", 0, "", "written: the blocks last written in each phase (live only)"},
     {"ranges", 0, "", "written: print 'BEGIN END' block ranges (for schelk copy --blocks)"},
+    {"picture", 0, "FILE",
+     "written: also draw the written blocks by phase as a PNG (the volume row by row, axis in "
+     "GiB)"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -538,6 +542,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   p.written.since = str("since");
   p.written.by_phase = vm.count("by-phase") > 0;
   p.written.ranges = vm.count("ranges") > 0;
+  p.written.picture = str("picture");
   // Boost takes "-5" for an unsigned option as 2^64 - 5: bound them, which refuses that too.
   const auto bounded = [&vm](const char* name, uint64_t max) -> std::optional<uint64_t> {
     if (!vm.count(name)) return std::nullopt;

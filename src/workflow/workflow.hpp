@@ -69,6 +69,7 @@ struct WrittenOptions {
   std::optional<std::string> since;     // a phase label or an era
   bool by_phase = false;                // live: blocks last written in each phase
   bool ranges = false;                  // "BEGIN END" lines (blocks) for copy --blocks
+  std::optional<std::string> picture;   // a PNG of the written blocks by phase
   bool json = false;
 };
 // Reports a written set (live, a past run, or metadata by path).

@@ -1,12 +1,14 @@
 // written: what a run wrote, from the live era device while mounted (through a held metadata
 // snapshot, while the benchmark keeps running), a past run of the history, or metadata given by
 // path; as a summary, block ranges for `schelk copy --blocks`, or JSON.
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
 #include "src/dm/metadata_snapshot.hpp"
 #include "src/forensics/written_summary.hpp"
 #include "src/history/run_history.hpp"
+#include "src/picture/written_picture.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -17,6 +19,7 @@ struct PhaseCount {
   std::string label;
   uint32_t era = 0;
   std::optional<uint64_t> blocks;
+  std::vector<BlockRange> ranges;  // its blocks, when known (live with --by-phase or --picture)
 };
 
 struct WrittenView {
@@ -82,7 +85,7 @@ WrittenView from_run(Context& ctx, const State& st, const WrittenOptions& opts) 
   v.volume_bytes = ctx.volumes().size(st.scratch);
   v.volume_blocks = (v.volume_bytes + v.block_size - 1) / v.block_size;
   for (const auto& p : run->report.value("phases", nlohmann::ordered_json::array())) {
-    v.phases.push_back({p.value("label", ""), p.value("era", 0u), std::nullopt});
+    v.phases.push_back({p.value("label", ""), p.value("era", 0u), std::nullopt, {}});
   }
   return v;
 }
@@ -103,21 +106,22 @@ WrittenView from_live(Context& ctx, const State& st, const WrittenOptions& opts)
   MetadataSnapshotHold hold(dm, st.dm_era_name, ctx.err());
   timer.next("read written set");
   fill_from(v, ctx.written_sets().read(st.ramdisk, since));
-  if (opts.by_phase) {
+  if (opts.by_phase || opts.picture) {
     // A phase owns the blocks last written in it: written since its era, not since the next.
-    std::vector<PhaseCount> phases{{"(mount)", base, std::nullopt}};
-    for (const auto& p : st.phases) phases.push_back({p.label, p.era, std::nullopt});
-    std::vector<uint64_t> since_counts;
+    std::vector<PhaseCount> phases{{"(mount)", base, std::nullopt, {}}};
+    for (const auto& p : st.phases) phases.push_back({p.label, p.era, std::nullopt, {}});
+    std::vector<std::vector<BlockRange>> since_sets;
     for (const auto& p : phases) {
-      since_counts.push_back(count_blocks(ctx.written_sets().read(st.ramdisk, p.era).ranges));
+      since_sets.push_back(ctx.written_sets().read(st.ramdisk, p.era).ranges);
     }
     for (size_t i = 0; i < phases.size(); ++i) {
-      const uint64_t later = i + 1 < phases.size() ? since_counts[i + 1] : 0;
-      phases[i].blocks = since_counts[i] >= later ? since_counts[i] - later : 0;
+      phases[i].ranges =
+          i + 1 < phases.size() ? subtract_ranges(since_sets[i], since_sets[i + 1]) : since_sets[i];
+      phases[i].blocks = count_blocks(phases[i].ranges);
     }
     v.phases = std::move(phases);
   } else {
-    for (const auto& p : st.phases) v.phases.push_back({p.label, p.era, std::nullopt});
+    for (const auto& p : st.phases) v.phases.push_back({p.label, p.era, std::nullopt, {}});
   }
   timer.next("drop snapshot");
   hold.release();
@@ -137,6 +141,20 @@ nlohmann::ordered_json phases_json(const WrittenView& v) {
   return j;
 }
 
+// The picture's phases: each phase's own blocks when known, else the whole set in one colour.
+PictureInput picture_input(const WrittenView& v) {
+  PictureInput in{v.source, v.block_size, v.volume_bytes, {}};
+  const bool per_phase =
+      !v.phases.empty() && std::all_of(v.phases.begin(), v.phases.end(),
+                                       [](const PhaseCount& p) { return p.blocks.has_value(); });
+  if (per_phase) {
+    for (const auto& p : v.phases) in.phases.push_back({p.label, p.ranges});
+  } else {
+    in.phases.push_back({v.phases.empty() ? "written" : "all phases (kept as one set)", v.ranges});
+  }
+  return in;
+}
+
 }  // namespace
 
 void cmd_written(Context& ctx, const WrittenOptions& opts) {
@@ -153,6 +171,11 @@ void cmd_written(Context& ctx, const WrittenOptions& opts) {
   const auto summary_json = summary_to_json(summary);
   for (const auto& [key, value] : summary_json.items()) fields[key] = value;
   fields["phases"] = phases_json(v);
+  if (opts.picture) {
+    const auto layout = write_written_picture(picture_input(v), *opts.picture);
+    fields["picture"] = {
+        {"path", *opts.picture}, {"width", layout.width}, {"height", layout.height}};
+  }
   auto& out = ctx.out();
   if (opts.ranges) {
     ctx.report().print_steps = false;  // stdout is the list `schelk copy --blocks` reads
@@ -166,6 +189,7 @@ void cmd_written(Context& ctx, const WrittenOptions& opts) {
     if (p.blocks) out << ": " << *p.blocks << " blocks last written in it";
     out << "\n";
   }
+  if (opts.picture) out << "Picture: " << *opts.picture << "\n";
 }
 
 }  // namespace schelk

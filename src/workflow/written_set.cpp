@@ -1,6 +1,8 @@
 // Adapter over era_metadata's written-since reader.
 #include "src/workflow/written_set.hpp"
 
+#include <algorithm>
+
 #include "era_metadata/metadata_source.hpp"
 #include "era_metadata/written_since.hpp"
 
@@ -10,6 +12,22 @@ uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
   uint64_t n = 0;
   for (const auto& r : ranges) n += r.end - r.begin;
   return n;
+}
+
+std::vector<BlockRange> subtract_ranges(const std::vector<BlockRange>& a,
+                                        const std::vector<BlockRange>& b) {
+  std::vector<BlockRange> out;
+  size_t j = 0;
+  for (const auto& r : a) {
+    uint64_t at = r.begin;
+    while (j < b.size() && b[j].end <= at) ++j;
+    for (size_t k = j; k < b.size() && b[k].begin < r.end; ++k) {
+      if (b[k].begin > at) out.push_back({at, b[k].begin});
+      at = std::max(at, b[k].end);
+    }
+    if (at < r.end) out.push_back({at, r.end});
+  }
+  return out;
 }
 
 WrittenBlocks read_written_from_snapshot(const std::string& metadata_dev, uint32_t since_era) {

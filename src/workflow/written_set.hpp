@@ -44,5 +44,8 @@ class SnapshotWrittenSetReader final : public WrittenSetReader {
 };
 
 uint64_t count_blocks(const std::vector<BlockRange>& ranges);
+// The blocks of `a` not in `b`; both sorted and disjoint, and so is the result.
+std::vector<BlockRange> subtract_ranges(const std::vector<BlockRange>& a,
+                                        const std::vector<BlockRange>& b);
 
 }  // namespace schelk

@@ -30,6 +30,17 @@ json_check "written --by-phase: a share for the mount and each phase" $J/live.js
   "d['source'] == 'live' and [p['label'] for p in d['phases']] == ['(mount)', 'setup', 'load'] and \
    d['phases'][1]['bytes'] >= 2 << 20 and d['phases'][2]['bytes'] >= 1 << 20 and \
    sum(p['blocks'] for p in d['phases']) == d['blocks']"
+skj picture written --by-phase --picture /tmp/written.png
+json_check "written --picture: the JSON names the picture and its size" $J/picture.json \
+  "d['picture']['path'] == '/tmp/written.png' and d['picture']['width'] > 1000"
+# The PNG's own header (signature, IHDR width and height) against what schelk reported.
+check "the picture is a PNG of the reported size" /usr/bin/python3 -c '
+import json, struct, sys
+b = open("/tmp/written.png", "rb").read(24)
+d = json.load(open(sys.argv[1]))["picture"]
+assert b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR", b
+assert struct.unpack(">II", b[16:24]) == (d["width"], d["height"]), (b[16:24], d)
+' $J/picture.json
 sk written --since load --ranges >/tmp/since.ranges
 sk written --ranges >/tmp/live.ranges
 # ranges_within A B: every block of the ranges file A is in the ranges file B.
