@@ -27,6 +27,9 @@ class DmControl {
   virtual void create_era(const std::string& name, const std::string& metadata_dev,
                           const std::string& origin_dev, uint64_t length_sectors,
                           uint64_t block_sectors) = 0;
+  // Creates and resumes "0 <length_sectors> linear <origin> 0" (schelk overhead's baseline).
+  virtual void create_linear(const std::string& name, const std::string& origin_dev,
+                             uint64_t length_sectors) = 0;
   // Sends "<msg>" to sector 0 (checkpoint, take_metadata_snap, drop_metadata_snap).
   virtual void message(const std::string& name, const std::string& msg) = 0;
   virtual EraStatus status(const std::string& name) = 0;

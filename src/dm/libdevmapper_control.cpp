@@ -83,6 +83,18 @@ class LibDevmapperControl final : public DmControl {
     dm().dm_mknodes(name.c_str());
   }
 
+  void create_linear(const std::string& name, const std::string& origin_dev,
+                     uint64_t length_sectors) override {
+    Task t = new_task(DM_DEVICE_CREATE, name);
+    const std::string params = origin_dev + " 0";
+    if (!dm().dm_task_add_target(t.get(), 0, length_sectors, "linear", params.c_str())) {
+      fail("add linear target to", name, t.get());
+    }
+    dm().dm_task_set_add_node(t.get(), DM_ADD_NODE_ON_CREATE);
+    run(t.get(), "create", name);
+    dm().dm_mknodes(name.c_str());
+  }
+
   void message(const std::string& name, const std::string& msg) override {
     Task t = new_task(DM_DEVICE_TARGET_MSG, name);
     if (!dm().dm_task_set_sector(t.get(), 0) || !dm().dm_task_set_message(t.get(), msg.c_str())) {

@@ -183,6 +183,17 @@ const std::vector<CommandInfo>& commands() {
           "schelk written --by-phase --json", "schelk written --metadata /dev/ram0 --json",
           "schelk written --picture written.png"},
          exits_with({})},
+        {"overhead",
+         "Measure what dm-era tracking costs a write workload here: the same fio job on scratch "
+         "through dm-linear and through dm-era, then the region copied back from virgin",
+         {"json", "size", "runtime", "rw", "bs", "iodepth", "repeats"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_overhead(ctx, p.overhead); },
+         {},
+         "nothing in the end: writes a region of scratch (asks first), then copies it back from "
+         "virgin",
+         {"schelk overhead", "schelk overhead --runtime 30 --rw write --bs 1048576 --json"},
+         exits_with({})},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -249,6 +260,12 @@ constexpr OptionDoc kCommandOptions[] = {
     {"picture", 0, "FILE",
      "written: also draw the written blocks by phase as a PNG (the volume row by row, axis in "
      "GiB)"},
+    {"size", 0, "BYTES", "overhead: the region of scratch fio writes (default 1 GiB or 1/4)"},
+    {"runtime", 0, "SECONDS", "overhead: seconds per fio run (default 10)"},
+    {"rw", 0, "PATTERN", "overhead: fio's --rw, randwrite (default) or write"},
+    {"bs", 0, "BYTES", "overhead: fio's block size (default 4096)"},
+    {"iodepth", 0, "N", "overhead: fio's queue depth (default 32)"},
+    {"repeats", 0, "N", "overhead: runs per target, alternating, medians reported (default 2)"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -555,6 +572,12 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   };
   p.history.keep_runs = bounded("keep-runs", 1000000);
   p.history.keep_bytes = bounded("keep-bytes", uint64_t{1} << 50);
+  if (auto v = bounded("size", uint64_t{1} << 60)) p.overhead.size = *v;
+  if (auto v = bounded("bs", uint64_t{1} << 30)) p.overhead.bs = *v;
+  if (auto v = bounded("iodepth", 65536)) p.overhead.iodepth = *v;
+  if (auto v = bounded("repeats", 1000)) p.overhead.repeats = *v;
+  if (vm.count("runtime")) p.overhead.runtime = vm["runtime"].as<double>();
+  if (auto rw = str("rw")) p.overhead.rw = *rw;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;

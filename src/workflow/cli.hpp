@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/workflow/overhead.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -31,6 +32,7 @@ struct ParsedCommand {
   std::string label;     // mark only
   HistoryOptions history;
   WrittenOptions written;
+  OverheadOptions overhead;
 };
 
 class UsageError : public std::runtime_error {

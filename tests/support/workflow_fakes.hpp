@@ -74,6 +74,13 @@ class FakeDmControl : public DmControl {
     era = 1;
     targets = {{0, len, "era", meta + " " + origin + " " + std::to_string(block)}};
   }
+  // A linear device lives beside the era device: its own flag, removed by name.
+  bool linear = false;
+  void create_linear(const std::string& name, const std::string& origin, uint64_t len) override {
+    calls.push_back("create " + name + " 0 " + std::to_string(len) + " linear " + origin + " 0");
+    if (linear) throw DmError("exists");
+    linear = true;
+  }
   std::vector<DmTarget> table(const std::string&) override {
     if (!device) return {};
     auto t = targets;
@@ -123,6 +130,10 @@ class FakeDmControl : public DmControl {
   }
   void remove(const std::string& name) override {
     calls.push_back("remove " + name);
+    if (linear && name.ends_with("_linear")) {
+      linear = false;
+      return;
+    }
     if (!device) throw DmError("no device");
     if (snapshot) throw DmError("removing with a held snapshot");  // our order must prevent it
     device = false;

@@ -85,6 +85,19 @@ json_check "3 runs kept, the newest" $J/kept.json "len(d['runs']) == 3"
 check_eq "3 records on disk" 3 "$(ls /tmp/st/history/*.json | wc -l)"
 check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
 
+step "overhead: fio through dm-linear and dm-era, the region copied back (TCG numbers mean nothing)"
+skj overhead -y overhead --size $((16 << 20)) --runtime 1 --repeats 1
+check_eq "overhead exits 0" 0 "$rc"
+json_check "overhead reports both targets and their ratio" $J/overhead.json \
+  "d['linear']['iops'] > 0 and d['era']['iops'] > 0 and d['ratio']['throughput'] > 0 and \
+   d['workload']['region_bytes'] == 16 << 20 and d['pair_clean'] is True and \
+   d['bytes_copied'] == 16 << 20"
+check "no overhead device is left" sh -c '! ls /dev/mapper | grep -q overhead'
+check_same_bytes "the region is copied back: identical" "$VIRGIN" "$SCRATCH"
+check "the pair stays clean: mount trusts it" sk mount
+check "and recover" sk recover
+check_same_bytes "identical after the cycle" "$VIRGIN" "$SCRATCH"
+
 step "the past run's ranges feed schelk copy --blocks"
 sk written --run last --ranges >/tmp/last.ranges
 "$SCHELK" copy -y --from "$VIRGIN" --to "$SCRATCH" --blocks /tmp/last.ranges --block-size 4096 \
