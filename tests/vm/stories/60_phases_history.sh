@@ -86,6 +86,9 @@ check_eq "3 records on disk" 3 "$(ls /tmp/st/history/*.json | wc -l)"
 check_same_bytes "identical" "$VIRGIN" "$SCRATCH"
 
 step "overhead: fio through dm-linear and dm-era, the region copied back (TCG numbers mean nothing)"
+check_output_contains "without fio in PATH: says how to get it" 'apt-get install fio' \
+  sk -y overhead --runtime 1
+ln -sf "$(command -v fio)" "$SK_BIN/fio"
 skj overhead -y overhead --size $((16 << 20)) --runtime 1 --repeats 1
 check_eq "overhead exits 0" 0 "$rc"
 json_check "overhead reports both targets and their ratio" $J/overhead.json \
