@@ -7,6 +7,8 @@
 # the kernel and 0.9 era_restore write one block per index).
 # "ours" is the default (reads the whole era array, right on any metadata); "ours-k" adds
 # --trust-kernel-order (skips the era array when the lowest archived era <= N, as 1.x does).
+# "written" is `schelk written --metadata DEV --since N` (the summary of issue 11) on the same
+# device: its ratio to ours era-invalidate is the column written/ours (goal: at most 1.2).
 # Wall time is the best of 5 runs (a peer whose run exceeds 60 s runs once), RSS the peak.
 # Outputs are compared after normalizing 0.9's `end = "E"` spelling and final newline.
 # Usage: tests/bench/era_bench.sh [--quick] [BUILD_DIR]     (--quick: 16M only). Needs root.
@@ -62,9 +64,9 @@ measure() {
   H=$(normalize "$out")
 }
 
-printf '%-10s %-5s | %-16s | %-16s | %-22s | %-22s | %-8s %-8s %-8s | %s\n' blocks shape \
-  "ours s (MiB)" "ours-k s (MiB)" "0.9 s (MiB) runs" "1.x s (MiB) runs" ours/1.x ours-k/1.x \
-  ours/0.9 "outputs"
+printf '%-10s %-5s | %-16s | %-16s | %-16s | %-22s | %-22s | %-8s %-8s %-8s %-8s | %s\n' blocks \
+  shape "ours s (MiB)" "ours-k s (MiB)" "written s (MiB)" "0.9 s (MiB) runs" "1.x s (MiB) runs" \
+  ours/1.x ours-k/1.x ours/0.9 written/ours "outputs"
 for size in $sizes; do
   for shape in $shapes; do
     img=$work/img.$shape.$size
@@ -75,9 +77,13 @@ for size in $sizes; do
     # ours-k: --trust-kernel-order, the era-array shortcut 1.x always takes (valid here: the
     # images keep the kernel's digestion order).
     measure oursk "$ours" era-invalidate --trust-kernel-order --written-since "$since" "$loopdev"
-    k_t=$T k_r=$R
+    k_t=$T k_r=$R k_h=$H
+    measure written "$ours" written --metadata "$loopdev" --since "$since"
+    w_t=$T w_r=$R
+    w_ratio=$(awk -v a="$w_t" -v b="$o_t" 'BEGIN { printf "%.3f", a / b }')
+    [ "$RC" = 0 ] || w_ratio="rc=$RC"
     c_cell="not run" c_ratio="-" r_cell="-" r_ratio="-" k_ratio="-" agree="ours rc=$o_rc"
-    [ "$H" = "$o_h" ] && agree="$agree, ours-k same" || agree="$agree, ours-k DIFFERS (rc=$RC)"
+    [ "$k_h" = "$o_h" ] && agree="$agree, ours-k same" || agree="$agree, ours-k DIFFERS (rc=$RC)"
     if [ -n "$v09" ] && { [ "$size" -le 16777216 ] || [[ " $v09_large_shapes " == *" $shape "* ]]; }; then
       measure v09 "$v09" --written-since "$since" "$loopdev"
       c_cell=$(printf '%.3f (%d) x%d' "$T" "$R" "$N")
@@ -95,9 +101,10 @@ for size in $sizes; do
         agree="$agree, 1.x DIFFERS (rc=$RC$( [ "$shape" = b ] && echo ', 1.1 empty-tree bug'))"
       fi
     fi
-    printf '%-10s %-5s | %-16s | %-16s | %-22s | %-22s | %-8s %-8s %-8s | %s\n' "$size" "$shape" \
-      "$(printf '%.4f (%d)' "$o_t" "$o_r")" "$(printf '%.4f (%d)' "$k_t" "$k_r")" "$c_cell" \
-      "$r_cell" "$r_ratio" "$k_ratio" "$c_ratio" "$agree"
+    printf '%-10s %-5s | %-16s | %-16s | %-16s | %-22s | %-22s | %-8s %-8s %-8s %-8s | %s\n' \
+      "$size" "$shape" "$(printf '%.4f (%d)' "$o_t" "$o_r")" "$(printf '%.4f (%d)' "$k_t" "$k_r")" \
+      "$(printf '%.4f (%d)' "$w_t" "$w_r")" "$c_cell" "$r_cell" "$r_ratio" "$k_ratio" "$c_ratio" \
+      "$w_ratio" "$agree"
     losetup -d "$loopdev"
     loopdev=
     rm -f "$img"
