@@ -2,6 +2,7 @@
 #include "src/state/state.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,6 +48,10 @@ std::string state_to_json(const State& s) {
   if (s.needs_full_recover) j["needs_full_recover"] = *s.needs_full_recover;
   if (s.history_max_runs) j["history_max_runs"] = *s.history_max_runs;
   if (s.history_max_bytes) j["history_max_bytes"] = *s.history_max_bytes;
+  if (s.baseline_id) {
+    j["baseline_id"] = *s.baseline_id;
+    j["generation"] = s.generation;
+  }
   if (!s.phases.empty()) {
     auto phases = ordered_json::array();
     for (const auto& p : s.phases) {
@@ -105,6 +110,13 @@ State state_from_json(const std::string& text) {
                             p.at("at").get<uint64_t>()});
       }
     }
+    if (j.contains("baseline_id") && !j.at("baseline_id").is_null()) {
+      s.baseline_id = j.at("baseline_id").get<std::string>();
+      if (!baseline_id_bytes(*s.baseline_id)) {
+        throw StateError("State file is corrupted: baseline_id is not a UUID");
+      }
+      s.generation = j.value("generation", uint64_t{0});
+    }
     if (j.contains("needs_full_recover") && !j.at("needs_full_recover").is_null()) {
       s.needs_full_recover = j.at("needs_full_recover").get<std::string>();
     }
@@ -112,6 +124,51 @@ State state_from_json(const std::string& text) {
   } catch (const nlohmann::json::exception& e) {
     throw StateError(std::string("State file is corrupted: ") + e.what());
   }
+}
+
+std::string baseline_id_text(const std::array<uint8_t, 16>& b) {
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+    s += hex[b[i] >> 4];
+    s += hex[b[i] & 15];
+  }
+  return s;
+}
+
+std::string make_baseline_id() {
+  std::array<uint8_t, 16> b{};
+  size_t got = 0;
+  while (got < b.size()) {
+    const ssize_t n = ::getrandom(b.data() + got, b.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::system_error(errno, std::generic_category(), "getrandom");
+    got += static_cast<size_t>(n);
+  }
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return baseline_id_text(b);
+}
+
+std::optional<std::array<uint8_t, 16>> baseline_id_bytes(const std::string& id) {
+  if (id.size() != 36) return std::nullopt;
+  std::array<uint8_t, 16> b{};
+  size_t k = 0;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (id[i] != '-') return std::nullopt;
+      continue;
+    }
+    const char c = id[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (v < 0) return std::nullopt;
+    b[k / 2] = static_cast<uint8_t>(b[k / 2] << 4 | v);
+    ++k;
+  }
+  return b;
 }
 
 uint64_t unix_now() {

@@ -58,11 +58,21 @@ struct State {
   // --keep-runs N --keep-bytes B`); the defaults are in src/history/run_history.hpp.
   std::optional<uint64_t> history_max_runs;
   std::optional<uint64_t> history_max_bytes;
+  // Added fields (written only when an id is set): which baseline virgin holds (a UUID made at
+  // init) and its generation (0 at init, +1 at every promote); send/receive match them.
+  std::optional<std::string> baseline_id;
+  uint64_t generation = 0;
 };
 
 // needs_full_recover codes (repair.hpp says when each is set).
 inline constexpr const char* kNeedsFullTrackingLost = "tracking_lost";
 inline constexpr const char* kNeedsFullUnknownMount = "unknown_mount";
+
+// A fresh baseline id: a random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
+std::string make_baseline_id();
+// The 16 bytes of a baseline id, or nullopt when `id` is not a UUID in that form.
+std::optional<std::array<uint8_t, 16>> baseline_id_bytes(const std::string& id);
+std::string baseline_id_text(const std::array<uint8_t, 16>& bytes);
 
 // Seconds since the epoch, now.
 uint64_t unix_now();

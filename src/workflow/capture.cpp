@@ -224,6 +224,11 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
   if (to_virgin) {
     StepTimer hash(ctx.report(), "hash superblock");
     st.virgin_superblock_hash = ctx.volumes().hash_superblock(st.virgin);
+    // The next generation of the baseline (one made now for a state from before generations).
+    if (!st.baseline_id) st.baseline_id = make_baseline_id();
+    ++st.generation;
+    ctx.report().fields["baseline_id"] = *st.baseline_id;
+    ctx.report().fields["generation"] = st.generation;
   }
   // Stamp before the state says "not mounted": a kill between the two must not leave a saved
   // state whose stamp predates our own copy (the next mount would refuse).

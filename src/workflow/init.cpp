@@ -145,6 +145,7 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
   st.allow_any_ramdisk = o.allow_any_ramdisk;
+  st.baseline_id = make_baseline_id();  // a new baseline, generation 0
   mark_scratch_clean(st);
   StepTimer timer(ctx.report(), "stamp scratch");
   record_scratch_untouched(ctx, st);

@@ -107,6 +107,9 @@ nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& s
     // Added: why scratch needs a full recovery ("tracking_lost", "unknown_mount"), else null.
     j["needs_full_recover"] =
         st->needs_full_recover ? nlohmann::ordered_json(*st->needs_full_recover) : nullptr;
+    // Added: the baseline virgin holds and its generation (null id: initialised before them).
+    j["baseline_id"] = st->baseline_id ? nlohmann::ordered_json(*st->baseline_id) : nullptr;
+    j["generation"] = st->generation;
     // Added: the phases marked since mount.
     j["phases"] = nlohmann::ordered_json::array();
     for (const auto& p : st->phases) {
@@ -226,6 +229,10 @@ void cmd_status(Context& ctx, const StatusOptions& opts) {
   }
   out << "\nVolume checksum:\n";
   out << "  Superblock hash: " << base::to_hex(st->virgin_superblock_hash) << "\n";
+  out << "  Baseline: "
+      << (st->baseline_id ? *st->baseline_id + ", generation " + std::to_string(st->generation)
+                          : std::string("no id yet (the next promote gives it one)"))
+      << "\n";
   if (opts.check) {
     out << "\nCheck: " << condition.name << " (exit " << condition.exit_code << ")\n";
   }
