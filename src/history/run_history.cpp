@@ -19,6 +19,9 @@ fs::path record_path(const fs::path& dir, const std::string& id) { return dir / 
 fs::path written_path(const fs::path& dir, const std::string& id) {
   return dir / (id + ".written.zst");
 }
+fs::path files_path(const fs::path& dir, const std::string& id) {
+  return dir / (id + ".files.json");
+}
 
 RunRecord run_from_json(const nlohmann::json& j) {
   RunRecord r;
@@ -38,7 +41,9 @@ std::vector<std::string> run_ids(const fs::path& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const auto name = it->path().filename().string();
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0 && name[0] != '.') {
+    const bool json = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+    const bool files = name.size() > 11 && name.compare(name.size() - 11, 11, ".files.json") == 0;
+    if (json && !files && name[0] != '.') {
       ids.push_back(name.substr(0, name.size() - 5));
     }
   }
@@ -75,12 +80,15 @@ nlohmann::ordered_json run_to_json(const RunRecord& r) {
 }
 
 void save_run(const fs::path& dir, RunRecord record, const std::vector<BlockRange>& written,
-              const HistoryLimits& limits) {
+              const HistoryLimits& limits, const nlohmann::ordered_json* files) {
   fs::create_directories(dir);
   record.written_ranges = written.size();
   if (!written.empty()) {
     write_file_atomically(written_path(dir, record.id), dir / ".written.tmp",
                           encode_written_set(written));
+  }
+  if (files != nullptr) {
+    write_file_atomically(files_path(dir, record.id), dir / ".files.tmp", files->dump() + "\n");
   }
   write_file_atomically(record_path(dir, record.id), dir / ".record.tmp",
                         run_to_json(record).dump(2) + "\n");
@@ -117,12 +125,19 @@ std::vector<BlockRange> load_run_written_set(const fs::path& dir, const std::str
   return decode_written_set(*bytes);
 }
 
+std::optional<nlohmann::json> load_run_files(const fs::path& dir, const std::string& id) {
+  const auto text = base::read_text_file(files_path(dir, id), kMaxRecordBytes);
+  if (!text) return std::nullopt;
+  return nlohmann::json::parse(*text);
+}
+
 size_t prune_history(const fs::path& dir, const HistoryLimits& limits) {
   auto ids = run_ids(dir);
   std::map<std::string, uint64_t> sizes;
   uint64_t total = 0;
   for (const auto& id : ids) {
-    sizes[id] = file_size_or_zero(record_path(dir, id)) + file_size_or_zero(written_path(dir, id));
+    sizes[id] = file_size_or_zero(record_path(dir, id)) + file_size_or_zero(written_path(dir, id)) +
+                file_size_or_zero(files_path(dir, id));
     total += sizes[id];
   }
   size_t removed = 0;
@@ -130,6 +145,7 @@ size_t prune_history(const fs::path& dir, const HistoryLimits& limits) {
     const auto id = ids.front();
     std::error_code ec;
     fs::remove(written_path(dir, id), ec);
+    fs::remove(files_path(dir, id), ec);
     fs::remove(record_path(dir, id), ec);
     total -= sizes[id];
     ids.erase(ids.begin());

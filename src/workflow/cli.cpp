@@ -98,7 +98,7 @@ const std::vector<CommandInfo>& commands() {
          exits_with({})},
         {"recover",
          "Unmount and copy back from virgin only the blocks written since mount",
-         {"kill", "verify", "json", "full-if-needed"},
+         {"kill", "verify", "json", "full-if-needed", "map-files"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_recover(ctx, p.recover); },
          {},
@@ -108,7 +108,7 @@ const std::vector<CommandInfo>& commands() {
          {{"0", "success, also when nothing is mounted"}, kExitError, kExitUsage, kExitSignal}},
         {"restore",
          "recover, then mount again (one lock)",
-         {"kill", "verify", "json", "full-if-needed"},
+         {"kill", "verify", "json", "full-if-needed", "map-files"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_restore(ctx, p.recover); },
          {},
@@ -174,14 +174,16 @@ const std::vector<CommandInfo>& commands() {
         {"written",
          "Report what a run wrote: live while mounted, a past run (--run ID|last), or "
          "--metadata PATH; a summary, --ranges for copy --blocks, or --json",
-         {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges", "picture"},
+         {"json", "run", "metadata", "metadata-snapshot", "since", "by-phase", "ranges", "picture",
+          "files", "device"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_written(ctx, p.written); },
          {},
          "nothing (while mounted it holds a metadata snapshot for the read, then drops it)",
          {"schelk written", "schelk written --run last --ranges > blocks.txt",
           "schelk written --by-phase --json", "schelk written --metadata /dev/ram0 --json",
-          "schelk written --picture written.png"},
+          "schelk written --picture written.png", "schelk written --files",
+          "schelk written --run last --files --json"},
          exits_with({})},
         {"overhead",
          "Measure what dm-era tracking costs a write workload here: the same fio job on scratch "
@@ -266,6 +268,16 @@ constexpr OptionDoc kCommandOptions[] = {
     {"bs", 0, "BYTES", "overhead: fio's block size (default 4096)"},
     {"iodepth", 0, "N", "overhead: fio's queue depth (default 32)"},
     {"repeats", 0, "N", "overhead: runs per target, alternating, medians reported (default 2)"},
+    {"files", 0, "",
+     "written: the written bytes by file path and by filesystem metadata kind (ext4), and the "
+     "unattributed (free now) bytes"},
+    {"device", 0, "PATH",
+     "written --metadata --files: the unmounted filesystem (image or device) the metadata "
+     "tracked",
+     true},
+    {"map-files", 0, "",
+     "recover, restore: before copying back, record which files the run wrote (for 'schelk "
+     "written --run ID --files')"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -549,6 +561,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   }
   p.recover.kill = vm.count("kill") > 0;
   p.recover.full_if_needed = vm.count("full-if-needed") > 0;
+  p.recover.map_files = vm.count("map-files") > 0;
   p.force = vm.count("force") > 0;
   p.dry_run = vm.count("dry-run") > 0;
   p.history.json = vm.count("json") > 0;
@@ -560,6 +573,8 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   p.written.by_phase = vm.count("by-phase") > 0;
   p.written.ranges = vm.count("ranges") > 0;
   p.written.picture = str("picture");
+  p.written.files = vm.count("files") > 0;
+  p.written.device = str("device");
   // Boost takes "-5" for an unsigned option as 2^64 - 5: bound them, which refuses that too.
   const auto bounded = [&vm](const char* name, uint64_t max) -> std::optional<uint64_t> {
     if (!vm.count(name)) return std::nullopt;

@@ -51,7 +51,7 @@ void record_run(Context& ctx, uint64_t started_ms, const std::string& version) {
     r.version = version;
     r.report = report.to_json();
     save_run(history_dir_for(ctx.options().state_path), std::move(r), report.written_set,
-             limits_of(*st));
+             limits_of(*st), report.files_map ? &*report.files_map : nullptr);
   } catch (const std::exception& e) {
     // The run itself is done; losing its record must not turn it into a failure.
     ctx.err() << "Warning: could not record this run in the history: " << e.what() << "\n";

@@ -20,6 +20,8 @@ void recover_incremental(Context& ctx, State& st, const RecoverOptions& opts) {
     return;
   }
   const Journal j = capture_written_set(ctx, st, Operation::kRecover, opts.kill);
+  // Unmounted now and not yet copied back: the only moment the run's files can be read whole.
+  if (opts.map_files) map_run_files(ctx, st, j);
   copy_written_set(ctx, st, Operation::kRecover, j, opts.verify);
 }
 

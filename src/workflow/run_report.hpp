@@ -42,6 +42,8 @@ struct Report {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();  // command-specific
   // The written set the command copied (not in the JSON: the run history keeps it).
   std::vector<BlockRange> written_set;
+  // recover --map-files: which files the run wrote (not in the JSON: <id>.files.json keeps it).
+  std::optional<nlohmann::ordered_json> files_map;
   int exit_code = 0;
   bool print_steps = true;  // false when stdout is data a program reads (written --ranges)  // a
                             // command's own non-zero status (status --check); 0 = by outcome

@@ -39,6 +39,7 @@ struct RecoverOptions {
   bool kill = false;
   bool verify = false;
   bool full_if_needed = false;  // recover/restore: a full copy when incremental is not provable
+  bool map_files = false;       // recover/restore: record which files the run wrote (history)
 };
 
 void cmd_init_new(Context& ctx, const InitOptions& opts);
@@ -70,10 +71,16 @@ struct WrittenOptions {
   bool by_phase = false;                // live: blocks last written in each phase
   bool ranges = false;                  // "BEGIN END" lines (blocks) for copy --blocks
   std::optional<std::string> picture;   // a PNG of the written blocks by phase
+  bool files = false;                   // which files and filesystem metadata were written
+  std::optional<std::string> device;    // --metadata --files: the filesystem to read
   bool json = false;
 };
 // Reports a written set (live, a past run, or metadata by path).
 void cmd_written(Context& ctx, const WrittenOptions& opts);
+// recover --map-files: attributes the run's written set to the files of scratch (unmounted now,
+// not yet copied back) into the report's files_map, kept by the run history. Only warns when it
+// cannot (a resumed copy, another filesystem is noted, a damaged one).
+void map_run_files(Context& ctx, const State& st, const Journal& journal);
 
 // Starts the phase `label` of the tracked run (checkpoint; recorded in the state).
 void cmd_mark(Context& ctx, const std::string& label);

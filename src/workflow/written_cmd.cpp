@@ -1,11 +1,14 @@
 // written: what a run wrote, from the live era device while mounted (through a held metadata
 // snapshot, while the benchmark keeps running), a past run of the history, or metadata given by
-// path; as a summary, block ranges for `schelk copy --blocks`, or JSON.
+// path; as a summary, block ranges for `schelk copy --blocks`, or JSON. --files adds which files
+// and which filesystem metadata those blocks belong to (src/forensics/).
 #include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
 #include "src/dm/metadata_snapshot.hpp"
+#include "src/forensics/ext4_attribution.hpp"
+#include "src/forensics/fiemap_attribution.hpp"
 #include "src/forensics/written_summary.hpp"
 #include "src/history/run_history.hpp"
 #include "src/picture/written_picture.hpp"
@@ -29,7 +32,60 @@ struct WrittenView {
   uint64_t volume_blocks = 0;
   uint64_t volume_bytes = 0;
   std::vector<PhaseCount> phases;
+  std::optional<FileAttribution> files;  // --files
 };
+
+// The run history keeps this many files of a --map-files run (most bytes first) and the count
+// and bytes of the rest: a bounded record whatever the benchmark wrote.
+constexpr size_t kMappedFilesKept = 1000;
+
+constexpr const char* kNotExt = "not an ext2/3/4 filesystem: ";
+
+// An unmounted filesystem: all from libext2fs. Another filesystem: all unattributed, a note.
+FileAttribution attribute_unmounted(const std::string& device, const WrittenView& v) {
+  try {
+    return attribute_ext4(device, v.ranges, v.block_size, v.volume_bytes);
+  } catch (const NotExt4Error&) {
+    FileAttribution a;
+    a.source = "none";
+    a.metadata = empty_metadata();
+    a.written_bytes =
+        summarize_written(v.ranges, v.block_size, v.volume_blocks, v.volume_bytes).bytes;
+    a.notes.push_back(
+        kNotExt + device +
+        " has no ext2/3/4 superblock; files are only mapped "
+        "(through FIEMAP) while it is mounted, so every written byte is unattributed");
+    finish_attribution(a);
+    return a;
+  }
+}
+
+// The mounted filesystem: files from the kernel's view (FIEMAP over the tree), because its
+// newest inode and extent changes may be only in the journal, which libext2fs does not replay.
+// The static kinds (superblock and descriptor copies, bitmaps, inode tables, journal) never
+// move while mounted, so libext2fs reads their places from the era device itself: a buffered
+// read of the device the filesystem is mounted on shares its page cache.
+FileAttribution attribute_mounted(const std::string& era_device, const std::string& mount_point,
+                                  const WrittenView& v) {
+  FileAttribution a;
+  try {
+    a = attribute_ext4(era_device, v.ranges, v.block_size, v.volume_bytes,
+                       Ext4Scope::kStaticMetadata);
+    a.source = "fiemap+libext2fs";
+    a.notes.push_back(
+        "while mounted, extent tree blocks are not mapped (FIEMAP does not report them): they "
+        "count as unattributed");
+  } catch (const NotExt4Error&) {
+    a = FileAttribution{};
+    a.source = "fiemap";
+    a.metadata = empty_metadata();
+    a.notes.push_back(kNotExt +
+                      std::string("files through FIEMAP only; its metadata is unattributed"));
+  }
+  MountedTree tree(mount_point);
+  attribute_extents(tree, v.ranges, v.block_size, v.volume_bytes, a);
+  return a;
+}
 
 uint32_t resolve_since(const std::string& since, const std::vector<Phase>& phases) {
   for (const auto& p : phases) {
@@ -56,6 +112,7 @@ WrittenView from_metadata(const WrittenOptions& opts) {
   const uint32_t since = opts.since ? resolve_since(*opts.since, {}) : 0;
   fill_from(v, read_written_from_metadata(*opts.metadata, since, opts.metadata_snapshot));
   v.volume_bytes = v.volume_blocks * v.block_size;
+  if (opts.files) v.files = attribute_unmounted(*opts.device, v);
   return v;
 }
 
@@ -86,6 +143,15 @@ WrittenView from_run(Context& ctx, const State& st, const WrittenOptions& opts) 
   v.volume_blocks = (v.volume_bytes + v.block_size - 1) / v.block_size;
   for (const auto& p : run->report.value("phases", nlohmann::ordered_json::array())) {
     v.phases.push_back({p.value("label", ""), p.value("era", 0u), std::nullopt, {}});
+  }
+  if (opts.files) {
+    const auto map = load_run_files(dir, run->id);
+    if (!map) {
+      throw std::runtime_error("Run " + run->id +
+                               " recorded no file map; 'schelk recover --map-files' (or restore "
+                               "--map-files) records one, the run's data is gone after its copy.");
+    }
+    v.files = attribution_from_json(*map);
   }
   return v;
 }
@@ -127,6 +193,10 @@ WrittenView from_live(Context& ctx, const State& st, const WrittenOptions& opts)
   hold.release();
   timer.stop();
   v.volume_bytes = ctx.volumes().size(st.scratch);
+  if (opts.files) {
+    StepTimer map(ctx.report(), "map files");
+    v.files = attribute_mounted(dm.device_path(st.dm_era_name), st.mount_point, v);
+  }
   return v;
 }
 
@@ -157,7 +227,42 @@ PictureInput picture_input(const WrittenView& v) {
 
 }  // namespace
 
+void map_run_files(Context& ctx, const State& st, const Journal& journal) {
+  if (ctx.report().fields.value("resumed", false)) {
+    // The interrupted copy may have overwritten part of scratch already.
+    ctx.err() << "Warning: --map-files: this run resumes an interrupted copy, scratch may be "
+                 "partly copied back already; no file map is recorded.\n";
+    return;
+  }
+  StepTimer timer(ctx.report(), "map files");
+  try {
+    WrittenView v;
+    v.ranges = journal.ranges;
+    v.block_size = journal.granularity;
+    v.volume_bytes = ctx.volumes().size(st.scratch);
+    v.volume_blocks = (v.volume_bytes + v.block_size - 1) / v.block_size;
+    auto a = attribute_unmounted(st.scratch, v);
+    keep_top_files(a, kMappedFilesKept);
+    ctx.report().files_map = attribution_to_json(a);
+  } catch (const std::exception& e) {
+    // The copy back matters more than the map: say why there is none and go on.
+    ctx.err() << "Warning: --map-files: no file map recorded: " << e.what() << "\n";
+  }
+}
+
 void cmd_written(Context& ctx, const WrittenOptions& opts) {
+  if (opts.files && opts.ranges) {
+    throw std::runtime_error("--files and --ranges print different things: give one of them.");
+  }
+  if (opts.device && !(opts.files && opts.metadata)) {
+    throw std::runtime_error(
+        "--device names the filesystem for --metadata PATH --files; give it with both.");
+  }
+  if (opts.files && opts.metadata && !opts.device) {
+    throw std::runtime_error(
+        "--files with --metadata needs --device PATH: the unmounted filesystem (image or "
+        "device) the metadata tracked, to read its files from.");
+  }
   WrittenView v;
   if (opts.metadata) {
     v = from_metadata(opts);
@@ -182,6 +287,14 @@ void cmd_written(Context& ctx, const WrittenOptions& opts) {
     for (const auto& r : v.ranges) out << r.begin << " " << r.end << "\n";
     return;
   }
+  if (v.files) {
+    const auto j = attribution_to_json(*v.files);
+    fields["files_source"] = j["source"];
+    for (const char* key : {"files", "files_omitted", "metadata", "unattributed_bytes"}) {
+      fields[key] = j[key];
+    }
+    fields["files_notes"] = j["notes"];
+  }
   if (opts.json) return;
   out << "Source: " << v.source << "\n" << summary_to_text(summary);
   for (const auto& p : v.phases) {
@@ -190,6 +303,7 @@ void cmd_written(Context& ctx, const WrittenOptions& opts) {
     out << "\n";
   }
   if (opts.picture) out << "Picture: " << *opts.picture << "\n";
+  if (v.files) out << attribution_to_text(*v.files);
 }
 
 }  // namespace schelk

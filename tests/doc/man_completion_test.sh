@@ -44,7 +44,7 @@ check "schelk <TAB> offers every command" \
 check "schelk rec<TAB> is recover" test "$(complete_words schelk rec)" = recover
 check "schelk --yes re<TAB> (after a global option)" \
   test "$(complete_words schelk --yes re | sort | tr '\n' ' ')" = "recover repair restore "
-want_recover=$(printf '%s\n' --kill --verify --full-if-needed --json --yes --state-path \
+want_recover=$(printf '%s\n' --kill --verify --full-if-needed --map-files --json --yes --state-path \
   --lock-timeout --version --help | sort)
 check "schelk recover --<TAB> offers recover's options and the global ones" \
   test "$(complete_words schelk recover -- | sort)" = "$want_recover"

@@ -130,5 +130,6 @@ TEST_CASE("the documents come from the command table: every command, option and 
     CHECK(!c.exits.empty());
   }
   CHECK(man.find(".SS copy\n") != std::string::npos);
-  CHECK(bash.find("--virgin|--scratch|--ramdisk|--metadata|--from|--to") != std::string::npos);
+  CHECK(bash.find("--virgin|--scratch|--ramdisk|--metadata|--device|--from|--to") !=
+        std::string::npos);
 }

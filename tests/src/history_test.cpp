@@ -2,6 +2,8 @@
 // retention in a directory, and the records recover and promote leave through the workflow
 // (against the fakes), with their written set, phases and report.
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 
 #include "src/history/run_history.hpp"
@@ -132,4 +134,101 @@ TEST_CASE("mount, and a recover that stopped before its first step, leave no his
   record_run(not_root, unix_now_ms(), "schelk test");
   CHECK(list_runs(history_dir_for(rig.options().state_path)).empty());
   CHECK(rig.err.str().find("could not record") == std::string::npos);
+}
+
+TEST_CASE("history directory: a run's file map is kept, read back and counted by retention") {
+  TempDir dir;
+  const auto h = dir.path() / "history";
+  RunRecord r;
+  r.command = "recover";
+  r.id = make_run_id(1000, r.command);
+  r.version = "test";
+  const nlohmann::ordered_json map = {{"source", "libext2fs"}, {"files", {{{"path", "/a"}}}}};
+  save_run(h, r, {{1, 2}}, {}, &map);
+  CHECK(load_run_files(h, r.id) == nlohmann::json::parse(map.dump()));
+  RunRecord plain = r;
+  plain.id = make_run_id(2000, r.command);
+  save_run(h, plain, {{1, 2}}, {});
+  CHECK(!load_run_files(h, plain.id));
+  std::vector<std::string> problems;
+  CHECK(list_runs(h, &problems).size() == 2);  // <id>.files.json is no record
+  CHECK(problems.empty());
+  // The byte bound counts <id>.files.json: exactly the newer run's two files fit.
+  HistoryLimits limits;
+  limits.max_bytes = std::filesystem::file_size(h / (plain.id + ".json")) +
+                     std::filesystem::file_size(h / (plain.id + ".written.zst"));
+  CHECK(prune_history(h, limits) == 1);
+  CHECK(!std::filesystem::exists(h / (r.id + ".files.json")));
+}
+
+TEST_CASE("recover --map-files records the files of scratch before copying back") {
+  if (std::system("command -v mke2fs >/dev/null") != 0) FAIL("mke2fs is missing (e2fsprogs)");
+  Rig rig;
+  rig.init_and_mount();
+  // Scratch as the benchmark left it: an ext2 filesystem (too small for ext4's journal) with
+  // one 20000-byte file; the whole volume written.
+  std::filesystem::create_directories(rig.dir / "tree");
+  std::ofstream(rig.dir / "tree" / "f.bin") << std::string(20000, 'f');
+  REQUIRE(std::system(("mke2fs -q -F -t ext2 -b 1024 -d '" + (rig.dir / "tree").string() + "' '" +
+                       rig.scratch + "' >/dev/null 2>&1")
+                          .c_str()) == 0);
+  rig.reader.written = {{0, Rig::kSize / 4096}};
+  auto ctx = rig.context();
+  ctx.report().command = "recover";
+  RecoverOptions opts;
+  opts.map_files = true;
+  cmd_recover(ctx, opts);
+  record_run(ctx, unix_now_ms(), "schelk test");
+  CHECK(rig.err.str().empty());
+  const auto h = history_dir_for(rig.options().state_path);
+  const auto run = find_run(h, "last");
+  REQUIRE(run);
+  const auto map = load_run_files(h, run->id);
+  REQUIRE(map);
+  CHECK((*map)["written_bytes"] == Rig::kSize);
+  REQUIRE((*map)["files"].size() == 1);
+  CHECK((*map)["files"][0]["path"] == "/f.bin");
+  CHECK((*map)["files"][0]["bytes"] == 20 * 1024);
+  // written --run last --files reads it back (scratch itself is virgin's pattern again).
+  auto w = rig.context();
+  WrittenOptions wo;
+  wo.run = "last";
+  wo.files = true;
+  wo.json = true;
+  cmd_written(w, wo);
+  CHECK(nlohmann::json::parse(w.report().fields["files"].dump()) == (*map)["files"]);
+  CHECK(w.report().fields["unattributed_bytes"] == (*map)["unattributed_bytes"]);
+  CHECK(w.report().fields["files_source"] == "libext2fs");
+}
+
+TEST_CASE(
+    "recover --map-files of another filesystem records a note; without a map, --files "
+    "says how to get one") {
+  Rig rig;
+  rig.init_and_mount();
+  rig.reader.written = {{2, 4}};
+  auto ctx = rig.context();
+  ctx.report().command = "recover";
+  RecoverOptions opts;
+  opts.map_files = true;
+  cmd_recover(ctx, opts);
+  record_run(ctx, unix_now_ms(), "schelk test");
+  const auto h = history_dir_for(rig.options().state_path);
+  const auto map = load_run_files(h, find_run(h, "last")->id);
+  REQUIRE(map);
+  CHECK((*map)["files"].empty());
+  CHECK((*map)["unattributed_bytes"] == 2 * 4096);
+  CHECK((*map)["notes"][0].get<std::string>().find("not an ext2/3/4 filesystem") == 0);
+  // A run without --map-files.
+  Rig other;
+  other.init_and_mount();
+  auto plain = other.context();
+  plain.report().command = "recover";
+  cmd_recover(plain, {});
+  record_run(plain, unix_now_ms(), "schelk test");
+  auto w = other.context();
+  WrittenOptions wo;
+  wo.files = true;
+  CHECK_THROWS_WITH(cmd_written(w, wo), Catch::Contains("recorded no file map") &&
+                                            Catch::Contains("recover --map-files"));
 }
