@@ -360,6 +360,33 @@ TEST_CASE("full-recover: stale mounted state is cleared only when device and mou
   CHECK(!load_state(rig.options().state_path)->is_mounted);
 }
 
+TEST_CASE("copy and verify are reported per phase: size, time and MiB/s, text and JSON") {
+  Rig rig;
+  rig.init_and_mount();
+  rig.reader.written = {{3, 5}};
+  auto ctx = rig.context();
+  cmd_recover(ctx, {false, true, false});
+  // The fake copier takes 2 s to copy and 0.5 s to verify.
+  const std::string out = rig.out.str();
+  CHECK(out.find("  Bytes copied: 8.00 KiB\n  Time elapsed: 2.00s\n  Average speed: 0.0 MiB/s\n"
+                 "  Verified: identical (0 mismatches), 8.00 KiB in 500ms (0.0 MiB/s)\n") !=
+        std::string::npos);
+  const auto j = ctx.report().to_json();
+  CHECK(j["copy"] == nlohmann::ordered_json({{"bytes", 8192}, {"ms", 2000.0}, {"mib_per_s", 0.0}}));
+  CHECK(j["verify"]["bytes"] == 8192);
+  CHECK(j["verify"]["ms"] == 500.0);
+
+  Rig full;
+  full.init_and_mount();
+  full.dm.device = false;  // a reboot: full-recover may run
+  full.mounter.mounted = false;
+  auto fctx = full.context();
+  cmd_full_recover(fctx, true);
+  CHECK(full.out.str().find("Full recovery complete: 256.00 KiB copied in 2.00s (0.1 MiB/s); "
+                            "256.00 KiB verified in 500ms (0.5 MiB/s).\n") != std::string::npos);
+  CHECK(fctx.report().to_json()["verify"]["bytes"] == Rig::kSize);
+}
+
 TEST_CASE("mutating commands refuse while another holds the lock") {
   Rig rig;
   auto ctx = rig.context();
