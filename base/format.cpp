@@ -29,10 +29,13 @@ std::string format_mib(std::uint64_t bytes, int decimals) {
   return buf;
 }
 
-std::string format_rate_mb_s(std::uint64_t bytes, double seconds) {
-  const double rate = seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0;
+double mib_per_second(std::uint64_t bytes, double seconds) {
+  return seconds > 0 ? static_cast<double>(bytes) / seconds / 1048576.0 : 0.0;
+}
+
+std::string format_rate(std::uint64_t bytes, double seconds) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%.1f MB/s", rate);
+  std::snprintf(buf, sizeof buf, "%.1f MiB/s", mib_per_second(bytes, seconds));
   return buf;
 }
 
@@ -43,10 +46,17 @@ std::string format_duration(double seconds) {
     std::snprintf(buf, sizeof buf, "%dm %.2fs", minutes, seconds - minutes * 60.0);
   } else if (seconds >= 1) {
     std::snprintf(buf, sizeof buf, "%.2fs", seconds);
-  } else {
+  } else if (seconds >= 0.01) {
     std::snprintf(buf, sizeof buf, "%dms", static_cast<int>(seconds * 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fms", seconds > 0 ? seconds * 1000 : 0.0);
   }
   return buf;
+}
+
+std::string format_transfer(std::uint64_t bytes, double seconds) {
+  return format_bytes(bytes) + " in " + format_duration(seconds) + " (" +
+         format_rate(bytes, seconds) + ")";
 }
 
 std::string format_clock(double seconds) {

@@ -230,6 +230,8 @@ CopyResult copy_extents(const Device& src, const Device& dst, std::vector<Extent
   result.threads = threads_used(plan);
   result.queue_depth = plan.depth;
   result.engine = std::string(factory.get->name());
+  result.copy_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options.verify) result.verify = compare_planned(src, dst, plan, factory.get, options);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -52,6 +52,7 @@ struct CopyResult {
   std::uint64_t bytes = 0;
   std::uint64_t extents = 0;  // I/O units after planning
   double seconds = 0;         // copy, sync and verification
+  double copy_seconds = 0;    // copy and sync only (verify->seconds is the verification's)
   unsigned threads = 0;
   unsigned queue_depth = 0;
   std::string engine;

@@ -80,14 +80,16 @@ constexpr Tool kTools[] = {
     {"copy", "", "Copy extents between block devices (io_uring)", schelk::run_copy,
      "schelk copy --from SRC --to DST [--blocks FILE|-] [--block-size BYTES] [--metadata PATH]\n"
      "            [--verify] [--threads N] [--queue-depth N] [--io-size BYTES]\n"
-     "            [--engine auto|io_uring|sync] [--json] [-y]",
+     "            [--engine auto|io_uring|sync] [--json] [--progress auto|always|never] [-y]",
      "--from --to --verify --yes -y --blocks --block-size --metadata --threads --queue-depth "
-     "--io-size --engine --json",
+     "--io-size --engine --json --progress",
      "--from --to", kCopyExits},
     {"verify", "", "Compare two block devices", schelk::run_verify,
      "schelk verify --a X --b Y [--blocks FILE|-] [--block-size BYTES] [--metadata PATH]\n"
-     "              [--threads N] [--queue-depth N] [--io-size BYTES] [--engine ...] [--json]",
-     "--a --b --blocks --block-size --metadata --threads --queue-depth --io-size --engine --json",
+     "              [--threads N] [--queue-depth N] [--io-size BYTES] [--engine ...] [--json]\n"
+     "              [--progress auto|always|never]",
+     "--a --b --blocks --block-size --metadata --threads --queue-depth --io-size --engine --json "
+     "--progress",
      "--a --b", kVerifyExits},
 };
 

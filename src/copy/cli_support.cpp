@@ -71,22 +71,17 @@ void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size) {
 }
 
 void PhaseProgress::operator()(const copier::Progress& p) {
-  if (!enabled_) return;
-  if (!line_ || p.phase != phase_) {
-    if (line_) line_->finish();
-    phase_ = p.phase;
-    line_ = std::make_unique<ui::ProgressLine>(
-        p.phase == copier::Progress::Phase::kCopy ? "copy" : "verify", true);
-  }
-  line_->update(p.done_bytes, p.total_bytes);
-}
-
-void PhaseProgress::finish() {
-  if (line_) line_->finish();
+  display_.update(p.phase == copier::Progress::Phase::kCopy ? "copy" : "verify", p.done_bytes,
+                  p.total_bytes);
 }
 
 double megabytes_per_second(std::uint64_t bytes, double seconds) {
   return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0;
+}
+
+nlohmann::json phase_json(std::uint64_t bytes, double seconds) {
+  return {
+      {"bytes", bytes}, {"seconds", seconds}, {"mib_per_s", base::mib_per_second(bytes, seconds)}};
 }
 
 }  // namespace schelk

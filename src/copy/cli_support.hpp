@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -40,19 +39,21 @@ void check_threads(unsigned threads);
 [[nodiscard]] nlohmann::json verify_json(const copier::VerifyResult& v, std::uint64_t block_size);
 void print_mismatches(const copier::VerifyResult& v, std::uint64_t block_size);
 
-// Drives one ProgressLine per phase ("copy", then "verify") from CopyOptions::on_progress.
+// Drives one progress line per phase ("copy", then "verify") from CopyOptions::on_progress.
 class PhaseProgress {
  public:
-  explicit PhaseProgress(bool enabled) : enabled_(enabled) {}
+  explicit PhaseProgress(ui::ProgressSettings settings) : display_(std::move(settings)) {}
   void operator()(const copier::Progress& p);
-  void finish();
+  void finish() { display_.finish(); }
 
  private:
-  bool enabled_;
-  copier::Progress::Phase phase_ = copier::Progress::Phase::kCopy;
-  std::unique_ptr<ui::ProgressLine> line_;
+  ui::PhasedProgress display_;
 };
 
+// Decimal megabytes per second: the JSON field mb_per_s keeps its meaning (MB = 10^6 bytes).
 [[nodiscard]] double megabytes_per_second(std::uint64_t bytes, double seconds);
+
+// One phase for machines: {"bytes", "seconds", "mib_per_s"}.
+[[nodiscard]] nlohmann::json phase_json(std::uint64_t bytes, double seconds);
 
 }  // namespace schelk

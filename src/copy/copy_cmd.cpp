@@ -1,7 +1,6 @@
 // `schelk copy`: copy blocks (or a whole device) from SRC to DST at the same offsets with the
 // parallel copier, optionally verifying by re-reading both sides.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -87,6 +86,12 @@ int run_copy(int argc, char** argv) {
     return kExitUsage;
   }
   options.verify = a.verify;
+  ui::ProgressMode mode{};
+  try {
+    mode = progress_mode(a);
+  } catch (const std::invalid_argument& e) {
+    return usage_error("copy", e.what());
+  }
   // The list is read, parsed and its unit decided before any device is opened.
   BlockList list;
   try {
@@ -125,7 +130,7 @@ int run_copy(int argc, char** argv) {
     }
   }
 
-  PhaseProgress progress(::isatty(2) == 1);
+  PhaseProgress progress(ui::stderr_progress(mode));
   options.on_progress = [&progress](const copier::Progress& p) { progress(p); };
   const copier::CopyResult r = copier::copy_extents(src, dst, extents, options);
   progress.finish();
@@ -137,18 +142,28 @@ int run_copy(int argc, char** argv) {
     j["to"] = a.to;
     j["queue_depth"] = r.queue_depth;
     j["verify"] = nullptr;
-    if (r.verify) j["verify"] = verify_json(*r.verify, list.block_size);
+    // Each phase's own time and rate (seconds above is both phases together).
+    j["copy"] = phase_json(r.bytes, r.copy_seconds);
+    if (r.verify) {
+      j["verify"] = verify_json(*r.verify, list.block_size);
+      j["verify"].update(phase_json(r.verify->bytes_compared, r.verify->seconds));
+    }
     std::cout << j.dump() << std::endl;
   } else {
-    std::printf("Copied %s (%llu I/O extents) from %s to %s in %.2f s (%s; %s, %u threads)\n",
+    std::printf("Copied %s (%llu I/O extents) from %s to %s in %s (%s; %s, %u threads)\n",
                 base::format_bytes(r.bytes).c_str(), static_cast<unsigned long long>(r.extents),
-                a.from.c_str(), a.to.c_str(), r.seconds,
-                base::format_rate_mb_s(r.bytes, r.seconds).c_str(), r.engine.c_str(), r.threads);
+                a.from.c_str(), a.to.c_str(), base::format_duration(r.copy_seconds).c_str(),
+                base::format_rate(r.bytes, r.copy_seconds).c_str(), r.engine.c_str(), r.threads);
     if (r.verify && equal) {
-      std::printf("Verified: %s compared, equal\n",
-                  base::format_bytes(r.verify->bytes_compared).c_str());
+      std::printf("Verified: %s compared in %s (%s), equal\n",
+                  base::format_bytes(r.verify->bytes_compared).c_str(),
+                  base::format_duration(r.verify->seconds).c_str(),
+                  base::format_rate(r.verify->bytes_compared, r.verify->seconds).c_str());
     } else if (r.verify) {
-      std::printf("VERIFY FAILED: ");
+      std::printf("VERIFY FAILED: %s compared in %s (%s); ",
+                  base::format_bytes(r.verify->bytes_compared).c_str(),
+                  base::format_duration(r.verify->seconds).c_str(),
+                  base::format_rate(r.verify->bytes_compared, r.verify->seconds).c_str());
       print_mismatches(*r.verify, list.block_size);
     }
   }

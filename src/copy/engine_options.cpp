@@ -36,7 +36,10 @@ void add_engine_options(po::options_description& desc, EngineArgs& a, const char
       ("queue-depth", po::value(&a.queue_depth)->default_value(0), queue_depth_help)
       ("io-size", po::value(&a.io_size)->default_value(0), io_size_help)
       ("engine", po::value(&a.engine)->default_value("auto"), "auto, io_uring or sync")
-      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout");
+      ("json", po::bool_switch(&a.json), "print one JSON summary on stdout")
+      ("progress", po::value(&a.progress)->value_name("WHEN"),
+       "auto, always or never: progress on stderr, as plain lines when it is not a terminal "
+       "(default: env SCHELK_PROGRESS, else auto)");
   // clang-format on
 }
 
@@ -65,6 +68,11 @@ int usage_error(const std::string& command, const std::string& what) {
   std::fprintf(stderr, "%s: %s\n(see schelk %s --help)\n", command.c_str(), what.c_str(),
                command.c_str());
   return kExitUsage;
+}
+
+ui::ProgressMode progress_mode(const EngineArgs& a) {
+  return ui::resolve_progress_mode(a.progress.empty() ? std::nullopt
+                                                      : std::optional<std::string>(a.progress));
 }
 
 copier::CopyOptions copier_options(const EngineArgs& a) {

@@ -11,6 +11,7 @@
 
 #include "copier/copy.hpp"
 #include "src/copy/block_unit.hpp"
+#include "src/ui/progress.hpp"
 
 namespace schelk {
 
@@ -20,6 +21,7 @@ struct EngineArgs {
   bool block_size_given = false;  // --block-size was on the command line (set by parsing)
   unsigned threads = 0, queue_depth = 0;
   bool json = false;
+  std::string progress;  // --progress (empty: not given)
 };
 
 // --blocks, --block-size and --metadata.
@@ -28,8 +30,8 @@ void add_block_list_options(boost::program_options::options_description& desc, E
 // What the parsed arguments say about the block list's unit (see list_block_size).
 [[nodiscard]] BlockSizeSources block_size_sources(const EngineArgs& a);
 
-// --threads, --queue-depth, --io-size, --engine, --json; the help of the two I/O options says
-// what one I/O is for the command (a copy or a read).
+// --threads, --queue-depth, --io-size, --engine, --json, --progress; the help of the two I/O
+// options says what one I/O is for the command (a copy or a read).
 void add_engine_options(boost::program_options::options_description& desc, EngineArgs& a,
                         const char* queue_depth_help, const char* io_size_help);
 
@@ -44,6 +46,10 @@ void add_engine_options(boost::program_options::options_description& desc, Engin
 
 // Prints "<command>: <what>" and the pointer to --help on stderr; returns kExitUsage.
 int usage_error(const std::string& command, const std::string& what);
+
+// The progress mode of --progress, else SCHELK_PROGRESS, else auto; throws
+// std::invalid_argument for a bad value (a usage error).
+[[nodiscard]] ui::ProgressMode progress_mode(const EngineArgs& a);
 
 // Engine, threads, queue depth and I/O size for the copier; throws std::invalid_argument on an
 // unknown engine.

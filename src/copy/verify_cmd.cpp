@@ -1,6 +1,5 @@
 // `schelk verify`: compare two devices or files (whole, or the listed blocks) by re-reading both
 // with O_DIRECT and hashing; lists the differing ranges. Exit status 0 only when equal.
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -48,6 +47,12 @@ int run_verify(int argc, char** argv) {
   }
   options.mismatch_granule = list.block_size;
   const std::uint64_t block_size = list.block_size;
+  ui::ProgressMode mode{};
+  try {
+    mode = progress_mode(args);
+  } catch (const std::invalid_argument& e) {
+    return usage_error("verify", e.what());
+  }
 
   const auto a = open_device_naming_holders(a_path, copier::Access::kRead);
   const auto b = open_device_naming_holders(b_path, copier::Access::kRead);
@@ -65,7 +70,7 @@ int run_verify(int argc, char** argv) {
     extents = block_list_extents(list, {&a, &b});
   }
 
-  PhaseProgress progress(::isatty(2) == 1);
+  PhaseProgress progress(ui::stderr_progress(mode));
   options.on_progress = [&progress](const copier::Progress& p) { progress(p); };
   const copier::VerifyResult v = copier::compare_extents(a, b, extents, options);
   progress.finish();
@@ -78,15 +83,19 @@ int run_verify(int argc, char** argv) {
     j["b"] = b_path;
     j["verify"] = verify_json(v, block_size);
     j["verify"]["equal"] = equal;
+    j["verify"].update(phase_json(v.bytes_compared, v.seconds));
     if (a.size_bytes != b.size_bytes && !list.present) j["verify"]["sizes_differ"] = true;
     std::cout << j.dump() << std::endl;
   } else if (v.equal()) {
-    std::printf("%s compared in %.2f s (%s; %s, %u threads): %s\n",
-                base::format_bytes(v.bytes_compared).c_str(), v.seconds,
-                base::format_rate_mb_s(v.bytes_compared, v.seconds).c_str(), v.engine.c_str(),
-                v.threads, equal ? "equal" : "equal up to the smaller size, but the sizes differ");
+    std::printf("%s compared in %s (%s; %s, %u threads): %s\n",
+                base::format_bytes(v.bytes_compared).c_str(),
+                base::format_duration(v.seconds).c_str(),
+                base::format_rate(v.bytes_compared, v.seconds).c_str(), v.engine.c_str(), v.threads,
+                equal ? "equal" : "equal up to the smaller size, but the sizes differ");
   } else {
-    std::printf("%s compared in %.2f s: ", base::format_bytes(v.bytes_compared).c_str(), v.seconds);
+    std::printf("%s compared in %s (%s): ", base::format_bytes(v.bytes_compared).c_str(),
+                base::format_duration(v.seconds).c_str(),
+                base::format_rate(v.bytes_compared, v.seconds).c_str());
     print_mismatches(v, block_size);
   }
   return equal ? kExitOk : kExitDiffer;

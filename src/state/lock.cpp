@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "base/cancel.hpp"
 #include "base/errno.hpp"
+#include "base/format.hpp"
 #include "base/posix_io.hpp"
 #include "base/strings.hpp"
 
@@ -74,19 +74,18 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
     if (err == EINTR) continue;
     if (err != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
       if (err == EWOULDBLOCK) {
-        throw LockBusyError(
-            "Another schelk process is already running (flock on " + path.string() +
-            "): EAGAIN: Try again" +
-            (timeout_seconds > 0 ? " (waited " + std::to_string(timeout_seconds) + " s)" : "") +
-            holder_hint(path));
+        throw LockBusyError("Another schelk process is already running (flock on " + path.string() +
+                            "): EAGAIN: Try again" +
+                            (timeout_seconds > 0
+                                 ? " (waited " + base::format_duration(timeout_seconds) + ")"
+                                 : "") +
+                            holder_hint(path));
       }
       base::throw_errno(err, "Cannot lock " + path.string());
     }
     if (!announced) {
-      char note[64];
-      std::snprintf(note, sizeof note, "%g", timeout_seconds);
-      progress << "Waiting for the schelk lock " << path.string() << " (up to " << note << " s)..."
-               << std::endl;
+      progress << "Waiting for the schelk lock " << path.string() << " (up to "
+               << base::format_duration(timeout_seconds) << ")..." << std::endl;
       announced = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

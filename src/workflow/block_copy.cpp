@@ -1,8 +1,6 @@
-// Adapter over the copier library (io_uring, O_DIRECT, exclusive opens) with the terminal
-// progress line of src/ui.
+// Adapter over the copier library (io_uring, O_DIRECT, exclusive opens) with the progress
+// display of src/ui.
 #include "src/workflow/block_copy.hpp"
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -28,22 +26,31 @@ std::vector<copier::Extent> ranges_to_extents(const std::vector<BlockRange>& ran
   return out;
 }
 
-CopyReport copy_volume_extents(const CopyRequest& req, const std::function<bool()>& should_stop) {
+CopyReport copy_volume_extents(const CopyRequest& req, const std::function<bool()>& should_stop,
+                               ui::ProgressMode progress) {
   auto src = open_device_naming_holders(req.src, copier::Access::kRead);
   auto dst = open_device_naming_holders(req.dst, copier::Access::kWrite);
-  ui::ProgressLine line("  Copying", req.progress && ::isatty(2) == 1);
+  ui::PhasedProgress display(
+      ui::stderr_progress(req.progress ? progress : ui::ProgressMode::kNever));
   copier::CopyOptions opts;
   opts.verify = req.verify;
   opts.should_stop = should_stop;
-  opts.on_progress = [&](const copier::Progress& p) { line.update(p.done_bytes, p.total_bytes); };
+  opts.on_progress = [&](const copier::Progress& p) {
+    display.update(p.phase == copier::Progress::Phase::kCopy ? "  Copying" : "  Verifying",
+                   p.done_bytes, p.total_bytes);
+  };
   // copy_extents refuses src == dst before any I/O.
   const auto result = copier::copy_extents(src, dst, req.extents, opts);
-  line.finish();
+  display.finish();
   CopyReport report;
   report.bytes = result.bytes;
   report.extents = result.extents;
-  report.seconds = result.seconds;
-  if (result.verify) report.verify_mismatches = result.verify->mismatches.size();
+  report.seconds = result.copy_seconds;
+  if (result.verify) {
+    report.verify_mismatches = result.verify->mismatches.size();
+    report.verify_bytes = result.verify->bytes_compared;
+    report.verify_seconds = result.verify->seconds;
+  }
   return report;
 }
 

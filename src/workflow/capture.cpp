@@ -215,6 +215,7 @@ void copy_written_set(Context& ctx, State& st, Operation op, const Journal& jour
       throw interrupted_resumable(ctx, base::process_cancel().signal(), op, copied, blocks);
     }
     ctx.report().add_copy(report.bytes, blocks, st.granularity);
+    record_copy_phases(ctx.report(), report);
     check_verified(report, from, to);
   }
   test_stop_point("after-copy");

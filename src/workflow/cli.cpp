@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/cancel.hpp"
+#include "src/ui/progress.hpp"
 #include "src/workflow/help_doc.hpp"
 #include "src/workflow/repair.hpp"
 #include "src/workflow/signals.hpp"
@@ -230,6 +231,10 @@ constexpr OptionDoc kGlobalOptions[] = {
     {"state-path", 0, "FILE", "State file (env SCHELK_STATE, default /var/lib/schelk/state.json)",
      false, true},
     {"lock-timeout", 0, "SECONDS", "Wait up to SECONDS for a busy lock instead of failing at once"},
+    {"progress", 0, "WHEN",
+     "Copy progress on stderr: auto (a bar on a terminal, else a plain line every 5s once a "
+     "copy has run 5s), always (the bar, or plain lines every 5s from the start), never (env "
+     "SCHELK_PROGRESS; default auto)"},
     {"version", 'V', "", "Print the version"},
     {"help", 'h', "", "Print help"},
 };
@@ -408,7 +413,8 @@ std::string workflow_usage(std::span<const ToolSummary> tools) {
   list_options(out, kGlobalOptions, nullptr, {});
   out << "\nCommand options (which command takes which: schelk help COMMAND):\n";
   list_options(out, kCommandOptions, nullptr, {});
-  out << "\nEnvironment:\n  SCHELK_STATE  the state file when --state-path is not given\n"
+  out << "\nEnvironment:\n  SCHELK_STATE     the state file when --state-path is not given\n"
+      << "  SCHELK_PROGRESS  auto, always or never when --progress is not given\n"
       << "\nExit status: 0 success, 1 error, 2 usage error, 130/143 interrupted; status --check\n"
       << "and repair have their own (schelk help status, schelk help repair).\n";
   out << "\nRun 'schelk help COMMAND' (or 'schelk COMMAND --help') for a command's options,\n"
@@ -448,8 +454,9 @@ std::string command_usage(const std::string& command) {
     line.replace(0, 2 + e.codes.size(), "  " + std::string(e.codes));
     out << line;
   }
-  out << "\nEnvironment:\n  SCHELK_STATE  the state file when --state-path is not given "
-         "(default /var/lib/schelk/state.json)\n";
+  out << "\nEnvironment:\n  SCHELK_STATE     the state file when --state-path is not given "
+         "(default /var/lib/schelk/state.json)\n"
+      << "  SCHELK_PROGRESS  auto, always or never when --progress is not given\n";
   out << "\nGlobal options:\n";
   list_options(out, kGlobalOptions, nullptr, {});
   return out.str();
@@ -515,7 +522,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   }
   for (const auto& [name, value] : vm) {
     if (name == "command" || name == "yes" || name == "state-path" || name == "lock-timeout" ||
-        name == "version" || name == "help") {
+        name == "progress" || name == "version" || name == "help") {
       continue;
     }
     if (!info->options.count(name)) {
@@ -539,6 +546,14 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
     if (!vm.count(n)) return std::nullopt;
     return vm[n].as<std::string>();
   };
+  p.progress = str("progress");
+  if (p.progress) {
+    try {
+      (void)ui::parse_progress_mode(*p.progress);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--progress: ") + e.what());
+    }
+  }
   if (p.command == "init-new" || p.command == "init-from") {
     if (!p.help && !p.version) {
       for (const auto& o : kCommandOptions) {  // in the table's order, virgin first
@@ -703,6 +718,13 @@ int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolS
                                                              : workflow_usage(tools));
     return 0;
   }
+  ui::ProgressMode progress{};
+  try {
+    progress = ui::resolve_progress_mode(p.progress);  // here a bad SCHELK_PROGRESS is found
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
   const auto* info = find_command(p.command);
   if (info->critical) install_interrupt_handlers();
   GlobalOptions g;
@@ -717,7 +739,7 @@ int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolS
   HostVolumeOps volumes;
   HostSystemView system(proc, sys);
   SnapshotWrittenSetReader written_sets;
-  IoUringVolumeCopier copier;
+  IoUringVolumeCopier copier(progress);
   std::ostringstream json;
   int status = 0;
   {

@@ -1,6 +1,6 @@
 // The schelk workflow command line (Boost.Program_options): subcommands, their flags and the
-// global flags (-y, --state-path/$SCHELK_STATE, --lock-timeout, -V), before or after the
-// subcommand. Parsing is separate from running so it can be unit-tested.
+// global flags (-y, --state-path/$SCHELK_STATE, --lock-timeout, --progress/$SCHELK_PROGRESS, -V),
+// before or after the subcommand. Parsing is separate from running so it can be unit-tested.
 #pragma once
 
 #include <optional>
@@ -22,6 +22,7 @@ struct ParsedCommand {
   bool yes = false;
   std::optional<std::string> state_path;
   double lock_timeout = 0;
+  std::optional<std::string> progress;  // --progress, checked (auto, always, never)
   InitOptions init;
   RecoverOptions recover;
   bool json = false;   // every workflow command

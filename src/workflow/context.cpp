@@ -60,7 +60,10 @@ void wait_for_terminal_input() {
 
 void Context::confirm(const std::string& message) {
   if (options_.yes) return;
-  out_ << message << " [y/N] " << std::flush;
+  // The prompt goes to stderr, never into the output a script captures; what was printed
+  // before it (the warning it asks about) is flushed first so the two appear in order.
+  out_.flush();
+  err_ << message << " [y/N] " << std::flush;
   if (&in_ == &std::cin) wait_for_terminal_input();
   std::string line;
   const bool answered = static_cast<bool>(std::getline(in_, line));

@@ -65,7 +65,8 @@ class Context {
   // cannot be read throws StateError naming its path.
   State load_initialized() const;
   void save(const State& state) const;
-  // "<msg> [y/N] " unless --yes; anything but y/yes fails "Operation cancelled by user."
+  // "<msg> [y/N] " on err() unless --yes, the answer read from the input stream; anything but
+  // y/yes fails "Operation cancelled by user."
   void confirm(const std::string& message);
 
  private:

@@ -58,6 +58,7 @@ void full_recover_locked(Context& ctx, bool verify, bool force) {
   const auto report = ctx.copier().copy({st.virgin, st.scratch, {{0, size}}, verify, true});
   timer.stop();
   ctx.report().add_copy(report.bytes, (size + st.granularity - 1) / st.granularity, st.granularity);
+  record_copy_phases(ctx.report(), report);
   check_verified(report, st.virgin, st.scratch);
   timer.next("hash superblock");
   st.virgin_superblock_hash = volumes.hash_superblock(st.virgin);
@@ -70,7 +71,14 @@ void full_recover_locked(Context& ctx, bool verify, bool force) {
   remove_journal(ctx.options().state_path);
   timer.stop();
   out << "Full recovery complete: " << base::format_bytes(report.bytes) << " copied in "
-      << base::format_duration(report.seconds) << ".\n";
+      << base::format_duration(report.seconds) << " ("
+      << base::format_rate(report.bytes, report.seconds) << ")";
+  if (report.verify_mismatches) {
+    out << "; " << base::format_bytes(report.verify_bytes) << " verified in "
+        << base::format_duration(report.verify_seconds) << " ("
+        << base::format_rate(report.verify_bytes, report.verify_seconds) << ")";
+  }
+  out << ".\n";
 }
 
 }  // namespace schelk

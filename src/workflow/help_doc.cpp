@@ -114,6 +114,16 @@ std::vector<std::string> global_words() {
   return words;
 }
 
+// The global options that take a value ("--state-path"): completion skips their value when it
+// looks for the command word.
+std::vector<std::string> global_value_options() {
+  std::vector<std::string> names;
+  for (const auto& o : global_option_docs()) {
+    if (!o.value.empty()) names.push_back("--" + std::string(o.name));
+  }
+  return names;
+}
+
 std::vector<std::string> command_words(const CommandDoc& c) {
   std::vector<std::string> words;
   for (const auto& name : c.options) {
@@ -221,6 +231,8 @@ std::string man_page(std::span<const ToolSummary> tools) {
          "and SIGTERM; each command above lists its own.\n"
       << ".SH ENVIRONMENT\n.TP\n.B SCHELK_STATE\nThe state file when \\fB\\-\\-state\\-path\\fR "
          "is not given.\n"
+      << ".TP\n.B SCHELK_PROGRESS\n\\fBauto\\fR, \\fBalways\\fR or \\fBnever\\fR when "
+         "\\fB\\-\\-progress\\fR is not given.\n"
       << ".SH FILES\n.TP\n.I /var/lib/schelk/state.json\nThe default state file.\n"
       << ".SH SEE ALSO\n.BR era_dump (8),\n.BR era_invalidate (8),\n.BR dmsetup (8),\n"
       << "the README.md of the schelk sources.\n";
@@ -248,7 +260,7 @@ std::string bash_completion(std::span<const ToolSummary> tools) {
       << "    local cmd=\"\" i\n"
       << "    for (( i = 1; i < COMP_CWORD; i++ )); do\n"
       << "        case \"${COMP_WORDS[i]}\" in\n"
-      << "            --state-path|--lock-timeout) (( i++ )) ;;\n"
+      << "            " << join(global_value_options(), "|") << ") (( i++ )) ;;\n"
       << "            -*) ;;\n"
       << "            *) cmd=\"${COMP_WORDS[i]}\"; break ;;\n"
       << "        esac\n"
@@ -307,7 +319,7 @@ std::string zsh_completion(std::span<const ToolSummary> tools) {
       << "  local cmd=\"\" i\n"
       << "  for (( i = 2; i < CURRENT; i++ )); do\n"
       << "    case ${words[i]} in\n"
-      << "      --state-path|--lock-timeout) (( i++ )) ;;\n"
+      << "      " << join(global_value_options(), "|") << ") (( i++ )) ;;\n"
       << "      -*) ;;\n"
       << "      *) cmd=${words[i]}; break ;;\n"
       << "    esac\n"

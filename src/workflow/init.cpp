@@ -125,8 +125,16 @@ void make_volumes(Context& ctx, const InitOptions& o, InitKind kind, uint64_t si
   const auto report = ctx.copier().copy({o.virgin, o.scratch, {{0, size}}, o.verify, true});
   timer.stop();
   ctx.report().add_copy(report.bytes, (size + o.granularity - 1) / o.granularity, o.granularity);
+  record_copy_phases(ctx.report(), report);
+  // "64.00 MiB copied in 1.20s (53.3 MiB/s)", and the verification's own line.
   out << "  " << base::format_bytes(report.bytes) << " copied in "
-      << base::format_duration(report.seconds) << "\n";
+      << base::format_duration(report.seconds) << " ("
+      << base::format_rate(report.bytes, report.seconds) << ")\n";
+  if (report.verify_mismatches) {
+    out << "  " << base::format_bytes(report.verify_bytes) << " verified in "
+        << base::format_duration(report.verify_seconds) << " ("
+        << base::format_rate(report.verify_bytes, report.verify_seconds) << ")\n";
+  }
   if (report.verify_mismatches && *report.verify_mismatches != 0) {
     throw std::runtime_error("Verification after copy found mismatches between " + o.virgin +
                              " and " + o.scratch);

@@ -75,9 +75,8 @@ std::string fixed(double v, int decimals) {
 
 std::string result_row(const std::string& name, const FioResult& r) {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "  %-10s %10.0f %10s/s %10.1f %10.1f %10.1f %10.1f\n",
-                name.c_str(), r.iops,
-                base::format_bytes(static_cast<uint64_t>(r.bytes_per_second)).c_str(),
+  std::snprintf(buf, sizeof buf, "  %-10s %10.0f %14s %10.1f %10.1f %10.1f %10.1f\n", name.c_str(),
+                r.iops, base::format_rate(static_cast<uint64_t>(r.bytes_per_second), 1.0).c_str(),
                 r.lat_mean_us, r.lat_p50_us, r.lat_p99_us, r.lat_p999_us);
   return buf;
 }
@@ -286,7 +285,7 @@ void run_overhead(Context& ctx, const OverheadOptions& opts, FioRunner& fio) {
       << " blocks, queue depth " << opts.iodepth << ", " << fixed(opts.runtime, 1) << " s per run, "
       << opts.repeats << " run(s) per target (medians), over the first "
       << base::format_bytes(region) << " of scratch\n";
-  out << "  target           IOPS   throughput    mean us     p50 us     p99 us   p99.9 us\n";
+  out << "  target           IOPS     throughput    mean us     p50 us     p99 us   p99.9 us\n";
   out << result_row("dm-linear", l) << result_row("dm-era", e);
   out << "dm-era / dm-linear: throughput " << fixed(bw_ratio, 3) << ", p99 latency "
       << fixed(p99_ratio, 3) << "\n";

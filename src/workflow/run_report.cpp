@@ -2,7 +2,8 @@
 #include "src/workflow/run_report.hpp"
 
 #include <cmath>
-#include <cstdio>
+
+#include "base/format.hpp"
 
 namespace schelk {
 
@@ -33,21 +34,11 @@ nlohmann::ordered_json Report::to_json() const {
   return j;
 }
 
-std::string format_ms(double ms) {
-  char buf[32];
-  if (ms >= 10) {
-    std::snprintf(buf, sizeof buf, "%.0f ms", ms);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-  }
-  return buf;
-}
-
 std::string Report::steps_line() const {
   if (steps.empty()) return "";
   std::string line = "Steps:";
   for (size_t i = 0; i < steps.size(); ++i) {
-    line += (i == 0 ? " " : ", ") + steps[i].name + " " + format_ms(steps[i].ms);
+    line += (i == 0 ? " " : ", ") + steps[i].name + " " + base::format_duration(steps[i].ms / 1000);
   }
   return line;
 }

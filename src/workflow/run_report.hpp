@@ -55,12 +55,10 @@ struct Report {
   // The one JSON object: schema, command, outcome[, error], path, blocks_copied, bytes_copied,
   // block_size, repairs, steps, then `fields` in their order.
   nlohmann::ordered_json to_json() const;
-  // "Steps: unmount 12 ms, snapshot 0.4 ms, ..."; empty when no step was timed.
+  // "Steps: unmount 12ms, snapshot 0.4ms, copy 1.53s, ..." (base::format_duration); empty when
+  // no step was timed.
   std::string steps_line() const;
 };
-
-// "12 ms", "0.4 ms", "1532 ms": whole milliseconds from 10 on, one decimal below.
-std::string format_ms(double ms);
 
 // Times one step: from construction to stop(), next() or destruction (also when an exception
 // leaves the scope, so an error report shows the step that failed). next() ends the running step

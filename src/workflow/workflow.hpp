@@ -93,8 +93,12 @@ void cmd_status(Context& ctx, const StatusOptions& opts);
 
 // Throws when a verified copy found mismatches.
 void check_verified(const CopyReport& report, const std::string& src, const std::string& dst);
-// "  <blocks_label>: N", bytes copied, time, average speed (base/format.hpp units), verification.
+// "  <blocks_label>: N", bytes copied, the copy's time and average speed (base/format.hpp
+// units), and the verification with its own size, time and rate.
 void print_copy_report(std::ostream& out, const char* blocks_label, uint64_t blocks,
                        const CopyReport& report);
+// Each phase's size, time and rate in the --json object: "copy" and, when verified, "verify"
+// ({"bytes", "ms", "mib_per_s"}; the step "copy and verify" times both together).
+void record_copy_phases(Report& report, const CopyReport& copy);
 
 }  // namespace schelk

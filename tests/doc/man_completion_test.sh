@@ -45,7 +45,7 @@ check "schelk rec<TAB> is recover" test "$(complete_words schelk rec)" = recover
 check "schelk --yes re<TAB> (after a global option)" \
   test "$(complete_words schelk --yes re | sort | tr '\n' ' ')" = "recover repair restore "
 want_recover=$(printf '%s\n' --kill --verify --full-if-needed --map-files --json --yes --state-path \
-  --lock-timeout --version --help | sort)
+  --lock-timeout --progress --version --help | sort)
 check "schelk recover --<TAB> offers recover's options and the global ones" \
   test "$(complete_words schelk recover -- | sort)" = "$want_recover"
 check "schelk recover --<TAB> does not offer another command's option" \
@@ -57,6 +57,8 @@ check "schelk init-new --ramdisk /dev/nu<TAB> is /dev/null" \
   test "$(complete_words schelk init-new --ramdisk /dev/nu)" = /dev/null
 check "schelk copy --from <TAB> offers /dev/*" \
   bash -c "grep -qx /dev/null <<<\"$(complete_words schelk copy --from "")\""
+check "schelk --progress never re<TAB> (a global option's value is skipped)" \
+  test "$(complete_words schelk --progress never re | sort | tr '\n' ' ')" = "recover repair restore "
 check "schelk help st<TAB> is status" test "$(complete_words schelk help st)" = status
 check "the zsh completion is the binary's and names every command" \
   bash -c "cmp -s '$doc/_schelk' <('$binary' --zsh-completion) && head -1 '$doc/_schelk' | grep -qx '#compdef schelk' &&

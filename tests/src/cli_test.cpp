@@ -33,6 +33,16 @@ TEST_CASE("global flags go before or after the subcommand") {
   CHECK(parse({"-V"}).version);
 }
 
+TEST_CASE("the global option --progress: before or after the command, checked") {
+  CHECK(!parse({"recover"}).progress);
+  CHECK(parse({"--progress", "never", "recover"}).progress == std::optional<std::string>("never"));
+  CHECK(parse({"full-recover", "--progress=always"}).progress ==
+        std::optional<std::string>("always"));
+  CHECK(parse({"status", "--progress", "auto"}).progress == std::optional<std::string>("auto"));
+  CHECK_THROWS_WITH(parse({"recover", "--progress", "loud"}),
+                    "--progress: unknown progress mode 'loud' (auto, always or never)");
+}
+
 TEST_CASE("init-new and init-from options") {
   const auto p = parse({"init-new", "--virgin", "/dev/a", "--scratch", "/dev/b", "--ramdisk",
                         "/dev/ram0", "--mount-point", "/schelk", "--mount-options",

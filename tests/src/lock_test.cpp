@@ -54,7 +54,7 @@ TEST_CASE("lock timeout (--lock-timeout) waits for the holder and then gives up"
   CHECK(waited < 2.0);
   // The wait is announced once, on the stream given (the command's error stream).
   CHECK(progress.str() ==
-        "Waiting for the schelk lock " + (dir / "schelk.lock").string() + " (up to 0.3 s)...\n");
+        "Waiting for the schelk lock " + (dir / "schelk.lock").string() + " (up to 300ms)...\n");
   std::thread releaser([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     holder.reset();

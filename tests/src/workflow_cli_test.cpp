@@ -1,13 +1,17 @@
 // The built binary's workflow CLI: exit codes, default command, version, usage errors.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "src/state/state.hpp"
+#include "tests/support/prerequisite.hpp"
 #include "tests/support/run_shell.hpp"
 #include "tests/support/temp_path.hpp"
 
@@ -71,6 +75,31 @@ TEST_CASE("recover exits 0 when nothing is mounted") {
   const auto r = run("recover -k --state-path " + plain_state(dir));
   CHECK(r.status == 0);
   CHECK(r.output.find("Volume is not mounted. Nothing to recover.") != std::string::npos);
+}
+
+TEST_CASE("a [y/N] prompt goes to stderr: stdout redirected to a file never holds it") {
+  if (::geteuid() != 0) schelk::test::skip_test("init-from needs root to reach its prompt");
+  schelk::test::TempDir dir;
+  const std::string state = plain_state(dir);
+  const auto out = dir / "out.txt";
+  const auto err = dir / "err.txt";
+  // An initialized state: init-from asks "Reinitialize?" before it looks at any device; the
+  // answer comes on a stdin pipe.
+  const auto r = schelk::test::run_shell(
+      "echo n | " + std::string(SCHELK_BINARY) + " init-from --virgin /dev/null --scratch " +
+      "/dev/zero --ramdisk /dev/full --mount-point /nonexistent --state-path " + state + " >" +
+      out.string() + " 2>" + err.string());
+  CHECK(r.status == 1);
+  const auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::string stdout_text = slurp(out);
+  const std::string stderr_text = slurp(err);
+  CHECK(stderr_text.find("Reinitialize? [y/N] ") != std::string::npos);
+  CHECK(stderr_text.find("Operation cancelled by user.") != std::string::npos);
+  CHECK(stdout_text.find("[y/N]") == std::string::npos);
+  CHECK(stdout_text.find("Reinitialize?") == std::string::npos);
 }
 
 TEST_CASE("status --json and --check through the binary") {

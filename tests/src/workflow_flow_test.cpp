@@ -59,7 +59,9 @@ TEST_CASE("init asks for confirmation - anything but y/yes cancels before writin
     CHECK_THROWS_WITH(cmd_init_new(ctx, rig.init_options()), "Operation cancelled by user.");
     CHECK(slurp(rig.virgin) == before);
     CHECK(!load_state(rig.options().state_path));
-    CHECK(rig.out.str().find("Proceed with initialization? [y/N] ") != std::string::npos);
+    // The prompt is on stderr, never in the output a script captures.
+    CHECK(rig.err.str().find("Proceed with initialization? [y/N] ") != std::string::npos);
+    CHECK(rig.out.str().find("[y/N]") == std::string::npos);
   }
   Rig rig;
   rig.in.str(" YES \n");
@@ -356,6 +358,33 @@ TEST_CASE("full-recover: stale mounted state is cleared only when device and mou
   CHECK(rig.out.str().find("Clearing stale mounted state") != std::string::npos);
   CHECK(slurp(rig.virgin) == slurp(rig.scratch));
   CHECK(!load_state(rig.options().state_path)->is_mounted);
+}
+
+TEST_CASE("copy and verify are reported per phase: size, time and MiB/s, text and JSON") {
+  Rig rig;
+  rig.init_and_mount();
+  rig.reader.written = {{3, 5}};
+  auto ctx = rig.context();
+  cmd_recover(ctx, {false, true, false});
+  // The fake copier takes 2 s to copy and 0.5 s to verify.
+  const std::string out = rig.out.str();
+  CHECK(out.find("  Bytes copied: 8.00 KiB\n  Time elapsed: 2.00s\n  Average speed: 0.0 MiB/s\n"
+                 "  Verified: identical (0 mismatches), 8.00 KiB in 500ms (0.0 MiB/s)\n") !=
+        std::string::npos);
+  const auto j = ctx.report().to_json();
+  CHECK(j["copy"] == nlohmann::ordered_json({{"bytes", 8192}, {"ms", 2000.0}, {"mib_per_s", 0.0}}));
+  CHECK(j["verify"]["bytes"] == 8192);
+  CHECK(j["verify"]["ms"] == 500.0);
+
+  Rig full;
+  full.init_and_mount();
+  full.dm.device = false;  // a reboot: full-recover may run
+  full.mounter.mounted = false;
+  auto fctx = full.context();
+  cmd_full_recover(fctx, true);
+  CHECK(full.out.str().find("Full recovery complete: 256.00 KiB copied in 2.00s (0.1 MiB/s); "
+                            "256.00 KiB verified in 500ms (0.5 MiB/s).\n") != std::string::npos);
+  CHECK(fctx.report().to_json()["verify"]["bytes"] == Rig::kSize);
 }
 
 TEST_CASE("mutating commands refuse while another holds the lock") {

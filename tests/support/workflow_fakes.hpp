@@ -403,6 +403,13 @@ class FakeVolumeCopier : public VolumeCopier {
       rep.bytes += e.length;
       ++rep.extents;
     }
+    // Fixed phase times, so a test can pin the report's lines.
+    rep.seconds = 2.0;
+    if (r.verify) {
+      rep.verify_mismatches = 0;
+      rep.verify_bytes = rep.bytes;
+      rep.verify_seconds = 0.5;
+    }
     return rep;
   }
 

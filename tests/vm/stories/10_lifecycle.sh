@@ -95,6 +95,19 @@ jcheck "full-recover: ok, full path, the whole volume" $J/full.json \
    d['bytes_copied'] == $SIZE and d['blocks_copied'] == $SIZE // 4096 and \
    inorder(names, ['lock', 'check', 'copy', 'save state'])"
 check_output_contains "full-recover --json: the text is on stderr" 'Full recovery complete' cat $J/full.err
+# One output convention: each phase with its own size, time and MiB/s; --progress always gives
+# plain progress lines (stderr is not a terminal here); the JSON has each phase.
+skj fullv -y --progress always full-recover --force --verify
+jcheck "full-recover --verify --json: copy and verify phases" $J/fullv.json \
+  "d['copy']['bytes'] == $SIZE and d['verify']['bytes'] == $SIZE and \
+   d['copy']['mib_per_s'] >= 0 and d['verify']['ms'] >= 0"
+check_output_contains "full-recover --verify: both phases with size, time and rate" \
+  '^Full recovery complete: [0-9.]+ (MiB|GiB) copied in ([0-9]+m )?[0-9.]+(ms|s) \([0-9.]+ MiB/s\); [0-9.]+ (MiB|GiB) verified in ([0-9]+m )?[0-9.]+(ms|s) \([0-9.]+ MiB/s\)\.$' \
+  cat $J/fullv.err
+check_output_contains "--progress always: plain progress lines on stderr" \
+  '^  Verifying: [0-9.]+ (MiB|GiB) / [0-9.]+ (MiB|GiB) \(100\.0%\)  [0-9.]+ MiB/s  in [0-9]+:[0-9]{2}$' \
+  cat $J/fullv.err
+check_fails "no carriage return in the plain lines" grep -q $'\r' $J/fullv.err
 skj status status
 jcheck "status --json: old fields, schema, consistent" $J/status.json \
   "d['command'] == 'status' and d['initialized'] and d['state_mounted'] is False and \
@@ -176,9 +189,9 @@ jcheck "init-new: mkfs, then the whole volume copied" $J/initnew.json \
   "d['outcome'] == 'ok' and d['path'] == 'full' and d['bytes_copied'] == $SIZE and \
    inorder(names, ['check', 'mkfs', 'copy', 'save state'])"
 check_same_bytes "init-new --json: scratch equals virgin" "$VIRGIN" "$SCRATCH"
-check_output_contains "mount prints its step timings" '^Steps: lock [0-9.]+ ms, check ' sk mount
+check_output_contains "mount prints its step timings" '^Steps: lock [0-9.]+(ms|s), check ' sk mount
 check_output_contains "recover prints its step timings" \
-  '^Steps: lock .*, remove device [0-9.]+ ms, ' sk recover
+  '^Steps: lock .*, remove device [0-9.]+(ms|s), ' sk recover
 check_fails "status > /dev/full fails" sh -c "env PATH=$bin $SCHELK --state-path /tmp/st/state.json status >/dev/full"
 check_output_contains "status > /dev/full says why" 'cannot write to standard output' \
   sh -c "env PATH=$bin $SCHELK --state-path /tmp/st/state.json status >/dev/full"
