@@ -29,6 +29,17 @@ std::vector<BlockRange> random_set(std::mt19937_64& rng, size_t n) {
   return ranges;
 }
 
+// recover --map-files of `written` (mounted before), recorded in the history as the CLI does.
+void recover_mapping_files(test::Rig& rig, std::vector<BlockRange> written) {
+  rig.reader.written = std::move(written);
+  auto ctx = rig.context();
+  ctx.report().command = "recover";
+  RecoverOptions opts;
+  opts.map_files = true;
+  cmd_recover(ctx, opts);
+  record_run(ctx, unix_now_ms(), "schelk test");
+}
+
 }  // namespace
 
 TEST_CASE("written-set codec: round trips, compact, refuses what is not a set") {
@@ -172,13 +183,7 @@ TEST_CASE("recover --map-files records the files of scratch before copying back"
   REQUIRE(std::system(("mke2fs -q -F -t ext2 -b 1024 -d '" + (rig.dir / "tree").string() + "' '" +
                        rig.scratch + "' >/dev/null 2>&1")
                           .c_str()) == 0);
-  rig.reader.written = {{0, Rig::kSize / 4096}};
-  auto ctx = rig.context();
-  ctx.report().command = "recover";
-  RecoverOptions opts;
-  opts.map_files = true;
-  cmd_recover(ctx, opts);
-  record_run(ctx, unix_now_ms(), "schelk test");
+  recover_mapping_files(rig, {{0, Rig::kSize / 4096}});
   CHECK(rig.err.str().empty());
   const auto h = history_dir_for(rig.options().state_path);
   const auto run = find_run(h, "last");
@@ -206,13 +211,7 @@ TEST_CASE(
     "says how to get one") {
   Rig rig;
   rig.init_and_mount();
-  rig.reader.written = {{2, 4}};
-  auto ctx = rig.context();
-  ctx.report().command = "recover";
-  RecoverOptions opts;
-  opts.map_files = true;
-  cmd_recover(ctx, opts);
-  record_run(ctx, unix_now_ms(), "schelk test");
+  recover_mapping_files(rig, {{2, 4}});
   const auto h = history_dir_for(rig.options().state_path);
   const auto map = load_run_files(h, find_run(h, "last")->id);
   REQUIRE(map);

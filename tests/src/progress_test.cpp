@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ struct Harness {
     s.clock = [this] { return now; };
     s.write = [this](const std::string& text) { writes.push_back(text); };
     return s;
+  }
+  // `seconds` later, `done_mib` of 100 MiB done.
+  void step(ProgressLine& line, double seconds, std::uint64_t done_mib) {
+    now += seconds;
+    line.update(done_mib * kMiB, 100 * kMiB);
   }
 };
 
@@ -70,12 +76,10 @@ TEST_CASE("plain lines: format, newline-terminated, no carriage return", "[ui][p
         "copy: 256.00 MiB / 1.00 GiB (25.0%)  128.0 MiB/s  ETA 0:06");
   CHECK(schelk::ui::format_progress("verify", 0, 1024, 0.0) == "verify: 0 B / 1.00 KiB (0.0%)");
   Harness h;
-  {
-    ProgressLine line("copy", h.settings(ProgressMode::kAlways, false));
-    h.now += 5;
-    line.update(64 * kMiB, 128 * kMiB);
-  }
-  // finish() adds no line: the last one already showed this state.
+  auto line = std::make_unique<ProgressLine>("copy", h.settings(ProgressMode::kAlways, false));
+  h.now += 5;
+  line->update(64 * kMiB, 128 * kMiB);
+  line.reset();  // finish() adds no line: the last one already showed this state
   REQUIRE(h.writes.size() == 1);
   CHECK(h.writes[0] == "copy: 64.00 MiB / 128.00 MiB (50.0%)  12.8 MiB/s  ETA 0:05\n");
 }
@@ -92,12 +96,10 @@ TEST_CASE("always without a terminal: a line at once, every interval, and at the
     line.update(static_cast<std::uint64_t>(i) * kMiB, 100 * kMiB);
   }
   CHECK(h.writes.size() == 1);
-  h.now += 0.25;  // 5 s since the first line
-  line.update(50 * kMiB, 100 * kMiB);
+  h.step(line, 0.25, 50);  // 5 s since the first line
   REQUIRE(h.writes.size() == 2);
   CHECK(h.writes[1] == "copy: 50.00 MiB / 100.00 MiB (50.0%)  10.0 MiB/s  ETA 0:05\n");
-  h.now += 4.75;
-  line.update(99 * kMiB, 100 * kMiB);
+  h.step(line, 4.75, 99);
   CHECK(h.writes.size() == 2);
   h.now += 0.125;
   line.update(100 * kMiB, 100 * kMiB);  // 0.125 s before the next line is due
@@ -123,18 +125,14 @@ TEST_CASE("auto without a terminal: nothing for short work, lines once it has ru
   CHECK(h.writes.empty());
 
   ProgressLine line("copy", h.settings(ProgressMode::kAuto, false));
-  h.now += 4.75;
-  line.update(49 * kMiB, 100 * kMiB);
+  h.step(line, 4.75, 49);
   CHECK(h.writes.empty());
-  h.now += 0.25;
-  line.update(50 * kMiB, 100 * kMiB);
+  h.step(line, 0.25, 50);
   REQUIRE(h.writes.size() == 1);
   CHECK(h.writes[0] == "copy: 50.00 MiB / 100.00 MiB (50.0%)  10.0 MiB/s  ETA 0:05\n");
-  h.now += 2.5;
-  line.update(75 * kMiB, 100 * kMiB);
+  h.step(line, 2.5, 75);
   CHECK(h.writes.size() == 1);
-  h.now += 2.5;
-  line.update(100 * kMiB, 100 * kMiB);
+  h.step(line, 2.5, 100);
   CHECK(h.writes.size() == 2);
   line.finish();  // the last line already showed the end
   CHECK(h.writes.size() == 2);
@@ -165,15 +163,12 @@ TEST_CASE("never prints nothing, with or without a terminal", "[ui][progress]") 
 TEST_CASE("on a terminal: a bar redrawn in place at most every 100 ms", "[ui][progress]") {
   Harness h;
   ProgressLine line("copy", h.settings(ProgressMode::kAuto, true));
-  h.now += 1;
-  line.update(10 * kMiB, 100 * kMiB);
+  h.step(line, 1, 10);
   REQUIRE(h.writes.size() == 1);
   CHECK(h.writes[0] == "\rcopy: 10.00 MiB / 100.00 MiB (10.0%)  10.0 MiB/s  ETA 0:09\033[K");
-  h.now += 0.0625;  // binary fractions: exact
-  line.update(11 * kMiB, 100 * kMiB);
+  h.step(line, 0.0625, 11);  // binary fractions: exact
   CHECK(h.writes.size() == 1);
-  h.now += 0.0625;
-  line.update(12 * kMiB, 100 * kMiB);
+  h.step(line, 0.0625, 12);
   CHECK(h.writes.size() == 2);
   line.update(100 * kMiB, 100 * kMiB);  // the end is always drawn
   CHECK(h.writes.size() == 3);
