@@ -41,5 +41,5 @@ fi
 
 if [ -x tests/vm/run.sh ]; then
   step "end-to-end tests on the real dm-era kernel target (QEMU VM)"
-  tests/vm/run.sh
+  VM_JOBS=${VM_JOBS:-2} tests/vm/run.sh
 fi

@@ -57,7 +57,7 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path) {
 }
 
 StateLock StateLock::acquire(const std::filesystem::path& state_path, double timeout_seconds,
-                             std::ostream& progress) {
+                             std::ostream& progress, bool shared) {
   auto path = lock_path_for(state_path);
   std::filesystem::create_directories(path.parent_path());
   base::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
@@ -66,8 +66,8 @@ StateLock StateLock::acquire(const std::filesystem::path& state_path, double tim
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   bool announced = false;
   for (;;) {
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
-      record_holder(fd.get());
+    if (::flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) {
+      if (!shared) record_holder(fd.get());  // readers leave the last writer's pid
       return StateLock(std::move(fd), path);
     }
     const int err = errno;

@@ -25,7 +25,8 @@ class StateLock {
   // that it waits ("Waiting for the schelk lock <path> (up to N s)..."); a raised
   // base::process_cancel() ends the wait with base::Interrupted.
   static StateLock acquire(const std::filesystem::path& state_path, double timeout_seconds,
-                           std::ostream& progress);
+                           std::ostream& progress, bool shared = false);
+  // shared: a lock commands that only read (send) hold together; it excludes the exclusive one.
 
   // Moves; closing the fd (destruction) releases the flock.
   const std::filesystem::path& path() const { return path_; }

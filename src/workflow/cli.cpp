@@ -197,6 +197,19 @@ const std::vector<CommandInfo>& commands() {
          "virgin",
          {"schelk overhead", "schelk overhead --runtime 30 --rw write --bs 1048576 --json"},
          exits_with({})},
+        {"send",
+         "Write the baseline (virgin) as a stream: whole (--full) or the blocks promotes changed "
+         "since a generation (--from-generation G); to stdout or -o FILE",
+         {"json", "full", "from-generation", "output", "zstd-level"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_send(ctx, p.send); },
+         {},
+         "nothing (reads virgin under the shared lock; -o FILE is replaced when complete)",
+         {"schelk send --full -o base.schelk",
+          "schelk send --from-generation 3 | ssh HOST schelk "
+          "receive",
+          "schelk send --from-generation 3 --zstd-level 0 -o delta.schelk --json"},
+         exits_with({})},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -283,6 +296,10 @@ constexpr OptionDoc kCommandOptions[] = {
     {"map-files", 0, "",
      "recover, restore: before copying back, record which files the run wrote (for 'schelk "
      "written --run ID --files')"},
+    {"full", 0, "", "send: the whole baseline (a new host)"},
+    {"from-generation", 0, "N", "send: the blocks promotes changed since generation N"},
+    {"output", 'o', "FILE", "send: write the stream to FILE (default stdout)", false, true},
+    {"zstd-level", 0, "N", "send: zstd level for the extents, 0 = off (default 1)"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -608,6 +625,11 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   if (auto v = bounded("repeats", 1000)) p.overhead.repeats = *v;
   if (vm.count("runtime")) p.overhead.runtime = vm["runtime"].as<double>();
   if (auto rw = str("rw")) p.overhead.rw = *rw;
+  p.send.full = vm.count("full") > 0;
+  p.send.from_generation = bounded("from-generation", uint64_t{1} << 62);
+  if (auto v = bounded("zstd-level", 19)) p.send.zstd_level = static_cast<int>(*v);
+  p.send.output = str("output");
+  p.send.json = vm.count("json") > 0;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;

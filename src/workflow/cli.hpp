@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/workflow/overhead.hpp"
+#include "src/workflow/send.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -34,6 +35,7 @@ struct ParsedCommand {
   HistoryOptions history;
   WrittenOptions written;
   OverheadOptions overhead;
+  SendOptions send;
 };
 
 class UsageError : public std::runtime_error {

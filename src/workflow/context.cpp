@@ -21,10 +21,13 @@ void Context::require_root() {
   }
 }
 
-StateLock Context::lock() {
+StateLock Context::lock() { return take_lock(false); }
+StateLock Context::lock_shared() { return take_lock(true); }
+
+StateLock Context::take_lock(bool shared) {
   base::throw_if_interrupted_unchanged();
   StepTimer timer(report_, "lock");
-  auto lock = StateLock::acquire(options_.state_path, options_.lock_timeout, err_);
+  auto lock = StateLock::acquire(options_.state_path, options_.lock_timeout, err_, shared);
   timer.stop();
   base::throw_if_interrupted_unchanged();
   return lock;

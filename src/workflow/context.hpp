@@ -61,6 +61,8 @@ class Context {
   // The state lock, waiting up to --lock-timeout (the wait is announced on err(); timed as the
   // step "lock").
   StateLock lock();
+  // The lock shared with other readers (send): it only keeps writers out.
+  StateLock lock_shared();
   // Loads the state or fails with schelk's "has not been initialized" message; a state file that
   // cannot be read throws StateError naming its path.
   State load_initialized() const;
@@ -70,6 +72,7 @@ class Context {
   void confirm(const std::string& message);
 
  private:
+  StateLock take_lock(bool shared);
   GlobalOptions options_;
   Services services_;
   std::istream& in_;

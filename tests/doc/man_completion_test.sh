@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The commands and tools, as the top-level help lists them.
 mapfile -t names < <("$binary" --help | sed -n '/^Commands:/,/^Global options:/s/^  \([a-z-][a-z-]*\) .*/\1/p')
-check "the help lists 19 commands and tools (${#names[@]})" test "${#names[@]}" -eq 19
+check "the help lists 20 commands and tools (${#names[@]})" test "${#names[@]}" -eq 20
 
 # The man page: the build's is what the binary generates now.
 check "build/doc/schelk.8 is the binary's --man" cmp -s "$doc/schelk.8" <("$binary" --man)

@@ -1,0 +1,217 @@
+#include "src/workflow/send.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <set>
+#include <stdexcept>
+
+#include "base/cancel.hpp"
+#include "base/errno.hpp"
+#include "base/format.hpp"
+#include "base/posix_io.hpp"
+#include "base/unique_fd.hpp"
+#include "src/history/run_history.hpp"
+#include "src/stream/stream_writer.hpp"
+#include "src/workflow/workflow.hpp"
+#include "src/workflow/written_set.hpp"
+
+namespace schelk {
+namespace {
+
+// Sorted, disjoint, adjacent ranges joined.
+std::vector<BlockRange> union_of(std::vector<BlockRange> all) {
+  std::sort(all.begin(), all.end(),
+            [](const BlockRange& a, const BlockRange& b) { return a.begin < b.begin; });
+  std::vector<BlockRange> out;
+  for (const auto& r : all) {
+    if (!out.empty() && r.begin <= out.back().end) {
+      out.back().end = std::max(out.back().end, r.end);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+stream::StreamHeader header_for(const State& st, uint64_t volume, const SendOptions& opts) {
+  stream::StreamHeader h;
+  h.full = opts.full;
+  h.baseline_id = *baseline_id_bytes(*st.baseline_id);
+  h.from_generation = opts.full ? 0 : *opts.from_generation;
+  h.to_generation = st.generation;
+  h.volume_bytes = volume;
+  h.block_size = static_cast<uint32_t>(st.granularity);
+  h.zstd_level = opts.zstd_level;
+  h.fstype = st.fstype.substr(0, 16);
+  std::copy(st.virgin_superblock_hash.begin(), st.virgin_superblock_hash.end(),
+            h.superblock_sha256.begin());
+  return h;
+}
+
+// Where the stream goes: -o FILE (written as FILE.partial, renamed when complete) or stdout.
+class Output {
+ public:
+  Output(const std::optional<std::string>& path) : path_(path) {
+    if (!path_) {
+      if (::isatty(1) == 1) {
+        throw std::runtime_error(
+            "stdout is a terminal: send writes a binary stream; pipe it (| ssh HOST schelk "
+            "receive) or give -o FILE.");
+      }
+      std::signal(SIGPIPE, SIG_IGN);  // a receiver that ends is an error message, not a kill
+      return;
+    }
+    partial_ = *path_ + ".partial";
+    fd_ = base::UniqueFd(::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd_) base::throw_errno(errno, "Cannot create " + partial_);
+  }
+  int fd() const { return path_ ? fd_.get() : 1; }
+  std::string name() const { return path_ ? *path_ : std::string("stdout"); }
+  void commit() {
+    if (!path_) return;
+    if (::fsync(fd_.get()) != 0) base::throw_errno(errno, "Cannot sync " + partial_);
+    fd_.reset();
+    if (::rename(partial_.c_str(), path_->c_str()) != 0) {
+      base::throw_errno(errno, "Cannot rename " + partial_ + " to " + *path_);
+    }
+  }
+  ~Output() {
+    if (path_ && fd_) ::unlink(partial_.c_str());  // an unfinished stream is never left behind
+  }
+
+ private:
+  std::optional<std::string> path_;
+  std::string partial_;
+  base::UniqueFd fd_;
+};
+
+void check_send_options(const SendOptions& opts) {
+  if (opts.full == opts.from_generation.has_value()) {
+    throw std::invalid_argument("send needs one of --full and --from-generation G");
+  }
+  if (opts.zstd_level < 0 || opts.zstd_level > 19) {
+    throw std::invalid_argument("--zstd-level " + std::to_string(opts.zstd_level) +
+                                ": use 0 (off) to 19");
+  }
+  if (opts.json && !opts.output) {
+    throw std::invalid_argument("--json needs -o FILE: stdout carries the stream");
+  }
+}
+
+}  // namespace
+
+std::vector<BlockRange> generation_delta(const std::filesystem::path& history_dir, const State& st,
+                                         uint64_t from) {
+  if (from > st.generation) {
+    throw std::runtime_error("--from-generation " + std::to_string(from) +
+                             " is newer than this baseline's generation " +
+                             std::to_string(st.generation));
+  }
+  std::vector<BlockRange> all;
+  std::set<uint64_t> found;
+  for (const auto& run : list_runs(history_dir)) {
+    const auto& r = run.report;
+    if (run.command != "promote" || r.value("outcome", "") != "ok" ||
+        r.value("baseline_id", "") != *st.baseline_id || !r.contains("generation")) {
+      continue;
+    }
+    const uint64_t g = r["generation"].get<uint64_t>();
+    if (g <= from || g > st.generation || !found.insert(g).second) continue;
+    if (run.written_ranges > 0) {
+      const auto set = load_run_written_set(history_dir, run.id);
+      all.insert(all.end(), set.begin(), set.end());
+    }
+  }
+  for (uint64_t g = from + 1; g <= st.generation; ++g) {
+    if (!found.count(g)) {
+      throw std::runtime_error("The history in " + history_dir.string() +
+                               " no longer keeps the promote that made generation " +
+                               std::to_string(g) + "; send --full instead.");
+    }
+  }
+  return union_of(std::move(all));
+}
+
+void cmd_send(Context& ctx, const SendOptions& opts) {
+  check_send_options(opts);
+  auto lock = ctx.lock_shared();
+  const State st = ctx.load_initialized();
+  if (!st.baseline_id) {
+    throw std::runtime_error(
+        "This baseline has no id yet (initialised by an older schelk); the next 'schelk promote' "
+        "gives it one, or re-initialise with 'schelk init-from'.");
+  }
+  if (load_journal(ctx.options().state_path)) {
+    throw std::runtime_error(
+        "An interrupted recover or promote is pending: virgin may be half updated. Finish it "
+        "first (see 'schelk status').");
+  }
+  auto& volumes = ctx.volumes();
+  const uint64_t volume = volumes.size(st.virgin);
+  if (volumes.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
+    throw std::runtime_error("Virgin's superblock (" + st.virgin +
+                             ") changed since schelk last wrote it; it was written outside "
+                             "schelk and is no baseline to send.");
+  }
+  const uint64_t g = st.granularity;
+  const std::vector<BlockRange> ranges =
+      opts.full
+          ? std::vector<BlockRange>{{0, (volume + g - 1) / g}}
+          : generation_delta(history_dir_for(ctx.options().state_path), st, *opts.from_generation);
+
+  Output output(opts.output);
+  if (!opts.output) ctx.report().print_steps = false;  // stdout is the stream
+  std::ostream& msg = opts.output ? ctx.out() : ctx.err();
+  base::UniqueFd src(::open(st.virgin.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!src) base::throw_errno(errno, "Cannot open virgin " + st.virgin);
+  ::posix_fadvise(src.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  StepTimer timer(ctx.report(), "send");
+  stream::FdSink sink(output.fd(), output.name());
+  stream::StreamWriter writer(sink, header_for(st, volume, opts));
+  const uint32_t chunk = stream::max_extent_bytes(static_cast<uint32_t>(g));
+  std::vector<std::byte> buf(chunk);
+  for (const auto& r : ranges) {
+    const uint64_t end = std::min(r.end * g, volume);
+    for (uint64_t at = r.begin * g; at < end; at += chunk) {
+      base::throw_if_interrupted_unchanged();
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, end - at));
+      if (base::pread_full(src.get(), std::span(buf.data(), n), at, "virgin " + st.virgin) != n) {
+        throw std::runtime_error("virgin " + st.virgin + " ended at byte " + std::to_string(at));
+      }
+      writer.add(at, std::span(reinterpret_cast<const uint8_t*>(buf.data()), n));
+    }
+  }
+  const auto totals = writer.finish();
+  output.commit();
+  timer.stop();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  auto& f = ctx.report().fields;
+  f["baseline_id"] = *st.baseline_id;
+  f["full"] = opts.full;
+  f["from_generation"] = opts.full ? 0 : *opts.from_generation;
+  f["to_generation"] = st.generation;
+  f["extents"] = totals.extents;
+  f["data_bytes"] = totals.data_bytes;
+  f["stream_bytes"] = totals.stream_bytes;
+  f["zstd_level"] = opts.zstd_level;
+  f["output"] = output.name();
+  ctx.report().bytes_copied = totals.data_bytes;
+  msg << "Sent " << (opts.full ? "the whole baseline" : "the changes") << " of " << *st.baseline_id
+      << " (generation "
+      << (opts.full
+              ? std::to_string(st.generation)
+              : std::to_string(*opts.from_generation) + " to " + std::to_string(st.generation))
+      << ") to " << output.name() << ": " << base::format_bytes(totals.data_bytes) << " in "
+      << totals.extents << " extents as a stream of " << base::format_bytes(totals.stream_bytes)
+      << ", in " << base::format_duration(secs) << " ("
+      << base::format_rate(totals.data_bytes, secs) << ")\n";
+}
+
+}  // namespace schelk

@@ -1,0 +1,194 @@
+// schelk send against the fakes: --full carries every byte of virgin, --from-generation G the
+// union of the promotes' written sets since G, read back with the stream reader and compared with
+// virgin's bytes; refused without a baseline id, with a generation the history no longer keeps,
+// a changed virgin superblock or a pending operation; -o FILE appears only when complete.
+#include "src/workflow/send.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "src/history/run_history.hpp"
+#include "src/stream/stream_reader.hpp"
+#include "tests/support/workflow_fakes.hpp"
+
+using namespace schelk;
+using test::Rig;
+
+namespace {
+
+class FileSource final : public stream::ByteSource {
+ public:
+  explicit FileSource(const std::string& path) : in_(path, std::ios::binary) {}
+  size_t read(void* p, size_t n) override {
+    in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
+    return static_cast<size_t>(in_.gcount());
+  }
+
+ private:
+  std::ifstream in_;
+};
+
+struct Received {
+  stream::StreamHeader header;
+  std::vector<std::pair<uint64_t, std::string>> extents;
+};
+
+Received read_stream(const std::string& path) {
+  FileSource src(path);
+  stream::StreamReader r(src);
+  Received out{r.header(), {}};
+  while (auto e = r.next()) {
+    out.extents.push_back(
+        {e->offset, std::string(reinterpret_cast<const char*>(e->data.data()), e->data.size())});
+  }
+  return out;
+}
+
+// A promote of the blocks `written` after writing `fill` over them on scratch, recorded in the
+// history as the CLI does.
+void promote_blocks(Rig& rig, std::vector<BlockRange> written, char fill) {
+  auto mount = rig.context();
+  cmd_mount(mount);
+  {
+    std::fstream f(rig.scratch, std::ios::in | std::ios::out | std::ios::binary);
+    for (const auto& r : written) {
+      f.seekp(static_cast<std::streamoff>(r.begin * 4096));
+      const std::string bytes((r.end - r.begin) * 4096, fill);
+      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+  }
+  rig.reader.written = std::move(written);
+  auto ctx = rig.context();
+  ctx.report().command = "promote";
+  cmd_promote(ctx, {});
+  record_run(ctx, unix_now_ms(), "schelk test");
+}
+
+SendOptions to_file(const std::string& path) {
+  SendOptions o;
+  o.output = path;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("send --full: every byte of virgin, with the baseline's id and generation") {
+  Rig rig;
+  auto ctx = rig.context();
+  cmd_init_from(ctx, rig.init_from_no_copy());
+  const auto st = *load_state(rig.options().state_path);
+  const std::string out = (rig.dir / "full.schelk").string();
+  auto opts = to_file(out);
+  opts.full = true;
+  auto send = rig.context();
+  cmd_send(send, opts);
+  const auto got = read_stream(out);
+  CHECK(got.header.full);
+  CHECK(baseline_id_text(got.header.baseline_id) == *st.baseline_id);
+  CHECK(got.header.to_generation == 0);
+  CHECK(got.header.volume_bytes == Rig::kSize);
+  CHECK(got.header.block_size == 4096);
+  std::string joined;
+  for (const auto& [offset, data] : got.extents) {
+    CHECK(offset == joined.size());
+    joined += data;
+  }
+  CHECK(joined == test::slurp(rig.virgin));
+  CHECK(send.report().fields["data_bytes"] == Rig::kSize);
+  CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
+TEST_CASE("send --from-generation: the union of the promotes since, from virgin") {
+  Rig rig;
+  auto ctx = rig.context();
+  cmd_init_from(ctx, rig.init_from_no_copy());
+  promote_blocks(rig, {{2, 4}}, 'a');            // generation 1
+  promote_blocks(rig, {{3, 6}, {10, 11}}, 'b');  // generation 2
+  promote_blocks(rig, {{20, 21}}, 'c');          // generation 3
+  REQUIRE(load_state(rig.options().state_path)->generation == 3);
+  const std::string virgin = test::slurp(rig.virgin);
+
+  const std::string out = (rig.dir / "delta.schelk").string();
+  auto opts = to_file(out);
+  opts.from_generation = 1;
+  auto send = rig.context();
+  cmd_send(send, opts);
+  const auto got = read_stream(out);
+  CHECK_FALSE(got.header.full);
+  CHECK(got.header.from_generation == 1);
+  CHECK(got.header.to_generation == 3);
+  // Generations 2 and 3: blocks 3-5, 10 and 20, with virgin's bytes now.
+  REQUIRE(got.extents.size() == 3);
+  const std::vector<std::pair<uint64_t, uint64_t>> want = {{3, 6}, {10, 11}, {20, 21}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    CHECK(got.extents[i].first == want[i].first * 4096);
+    CHECK(got.extents[i].second ==
+          virgin.substr(want[i].first * 4096, (want[i].second - want[i].first) * 4096));
+  }
+  CHECK(got.extents[0].second.substr(0, 4096) == std::string(4096, 'b'));
+
+  // Nothing changed since the current generation: an empty delta.
+  opts.from_generation = 3;
+  auto same = rig.context();
+  cmd_send(same, opts);
+  CHECK(read_stream(out).extents.empty());
+
+  // The history lost generation 2: refused, naming it.
+  const auto dir = history_dir_for(rig.options().state_path);
+  for (const auto& run : list_runs(dir)) {
+    if (run.report.value("generation", 0) == 2) {
+      std::filesystem::remove(dir / (run.id + ".json"));
+    }
+  }
+  opts.from_generation = 0;
+  auto lost = rig.context();
+  CHECK_THROWS_WITH(cmd_send(lost, opts), Catch::Contains("generation 2; send --full instead"));
+  opts.from_generation = 4;
+  CHECK_THROWS_WITH(cmd_send(lost, opts), Catch::Contains("newer than this baseline's generation"));
+}
+
+TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no id") {
+  Rig rig;
+  auto ctx = rig.context();
+  cmd_init_from(ctx, rig.init_from_no_copy());
+  const std::string out = (rig.dir / "s.schelk").string();
+  SendOptions both = to_file(out);
+  both.full = true;
+  both.from_generation = 0;
+  CHECK_THROWS_WITH(cmd_send(ctx, both), Catch::Contains("one of --full and --from-generation"));
+  SendOptions json;
+  json.full = true;
+  json.json = true;
+  CHECK_THROWS_WITH(cmd_send(ctx, json), Catch::Contains("--json needs -o FILE"));
+
+  SendOptions full = to_file(out);
+  full.full = true;
+  {
+    std::fstream f(rig.virgin, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('!');  // the superblock region (the first 4 KiB) changed outside schelk
+  }
+  CHECK_THROWS_WITH(cmd_send(ctx, full), Catch::Contains("written outside schelk"));
+  {
+    std::fstream f(rig.virgin, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put(test::slurp(rig.scratch)[100]);
+  }
+
+  Journal pending;
+  pending.operation = "promote";
+  pending.dm_era_name = "bench_era";
+  pending.granularity = 4096;
+  pending.nr_blocks = Rig::kSize / 4096;
+  pending.ranges = {{1, 2}};
+  save_journal(rig.options().state_path, pending);
+  CHECK_THROWS_WITH(cmd_send(ctx, full), Catch::Contains("virgin may be half updated"));
+  remove_journal(rig.options().state_path);
+
+  auto st = *load_state(rig.options().state_path);
+  st.baseline_id.reset();
+  save_state(rig.options().state_path, st);
+  CHECK_THROWS_WITH(cmd_send(ctx, full), Catch::Contains("no id yet"));
+  CHECK_FALSE(std::filesystem::exists(out));
+  CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+}
