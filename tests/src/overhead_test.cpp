@@ -69,9 +69,8 @@ OverheadOptions small() {
 
 TEST_CASE("overhead: linear and era alternately, the region copied back, the ratios") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
-  rig.events.clear();
   FakeFio fio(rig.scratch, rig.events);
   run_overhead(ctx, small(), fio);
 
@@ -114,8 +113,8 @@ TEST_CASE("overhead: linear and era alternately, the region copied back, the rat
 
 TEST_CASE("overhead: a failed fio run removes its device and still copies the region back") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
   FakeFio fio(rig.scratch, rig.events);
   fio.fail_on = "_era";
   CHECK_THROWS_WITH(run_overhead(ctx, small(), fio), Catch::Contains("boom"));
@@ -126,8 +125,8 @@ TEST_CASE("overhead: a failed fio run removes its device and still copies the re
 
 TEST_CASE("overhead refuses before making anything") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
   FakeFio fio(rig.scratch, rig.events);
   rig.events.clear();
 

@@ -64,21 +64,15 @@ void promote_blocks(Rig& rig, std::vector<BlockRange> written, char fill) {
   record_run(ctx, unix_now_ms(), "schelk test");
 }
 
-SendOptions to_file(const std::string& path) {
-  SendOptions o;
-  o.output = path;
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("send --full: every byte of virgin, with the baseline's id and generation") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
   const auto st = *load_state(rig.options().state_path);
   const std::string out = (rig.dir / "full.schelk").string();
-  auto opts = to_file(out);
+  auto opts = SendOptions{.full = false, .from_generation = {}, .output = out};
   opts.full = true;
   auto send = rig.context();
   cmd_send(send, opts);
@@ -100,8 +94,8 @@ TEST_CASE("send --full: every byte of virgin, with the baseline's id and generat
 
 TEST_CASE("send --from-generation: the union of the promotes since, from virgin") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
   promote_blocks(rig, {{2, 4}}, 'a');            // generation 1
   promote_blocks(rig, {{3, 6}, {10, 11}}, 'b');  // generation 2
   promote_blocks(rig, {{20, 21}}, 'c');          // generation 3
@@ -109,7 +103,7 @@ TEST_CASE("send --from-generation: the union of the promotes since, from virgin"
   const std::string virgin = test::slurp(rig.virgin);
 
   const std::string out = (rig.dir / "delta.schelk").string();
-  auto opts = to_file(out);
+  auto opts = SendOptions{.full = false, .from_generation = {}, .output = out};
   opts.from_generation = 1;
   auto send = rig.context();
   cmd_send(send, opts);
@@ -149,10 +143,10 @@ TEST_CASE("send --from-generation: the union of the promotes since, from virgin"
 
 TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no id") {
   Rig rig;
+  rig.init_unmounted();
   auto ctx = rig.context();
-  cmd_init_from(ctx, rig.init_from_no_copy());
   const std::string out = (rig.dir / "s.schelk").string();
-  SendOptions both = to_file(out);
+  SendOptions both = SendOptions{.full = false, .from_generation = {}, .output = out};
   both.full = true;
   both.from_generation = 0;
   CHECK_THROWS_WITH(cmd_send(ctx, both), Catch::Contains("one of --full and --from-generation"));
@@ -161,7 +155,7 @@ TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no 
   json.json = true;
   CHECK_THROWS_WITH(cmd_send(ctx, json), Catch::Contains("--json needs -o FILE"));
 
-  SendOptions full = to_file(out);
+  SendOptions full = SendOptions{.full = false, .from_generation = {}, .output = out};
   full.full = true;
   {
     std::fstream f(rig.virgin, std::ios::in | std::ios::out | std::ios::binary);

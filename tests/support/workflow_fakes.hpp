@@ -486,6 +486,12 @@ struct Rig {
     o.mount_point = (dir / "mnt").string();
     return o;
   }
+  // init-from --no-copy (the pair unmounted); its events are cleared.
+  void init_unmounted() {
+    auto ctx = context();
+    cmd_init_from(ctx, init_from_no_copy());
+    events.clear();
+  }
   // init-from --no-copy, then mount; the events of both are cleared.
   void init_and_mount() {
     auto ctx = context();
