@@ -210,6 +210,17 @@ const std::vector<CommandInfo>& commands() {
           "receive",
           "schelk send --from-generation 3 --zstd-level 0 -o delta.schelk --json"},
          exits_with({})},
+        {"receive",
+         "Check a stream from 'schelk send' (stdin or -i FILE): every hash, and whether it "
+         "applies to this pair (--dry-run; applying comes in a later version)",
+         {"json", "input", "dry-run"},
+         false,
+         [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
+         {},
+         "nothing (--dry-run reads the stream only)",
+         {"schelk receive --dry-run -i base.schelk",
+          "ssh HOST schelk send --from-generation 3 | schelk receive --dry-run --json"},
+         exits_with({})},
         {"status",
          "Show configuration and state (default)",
          {"json", "check"},
@@ -270,7 +281,8 @@ constexpr OptionDoc kCommandOptions[] = {
      "Copy all of virgin when an incremental recover is not provably right (tracking lost, "
      "scratch changed outside schelk); say which and why"},
     {"force", 0, "", "Copy even when scratch is known equal to virgin"},
-    {"dry-run", 0, "", "Say what would be repaired; change nothing"},
+    {"dry-run", 0, "",
+     "repair: say what would be repaired; receive: check the stream; change nothing"},
     {"run", 0, "ID", "written: a past run's id (see 'schelk history'), or 'last'"},
     {"metadata", 0, "PATH", "written: dm-era metadata by path (an image or a device)", true},
     {"metadata-snapshot", 0, "", "written: read --metadata through its held metadata snapshot"},
@@ -300,6 +312,7 @@ constexpr OptionDoc kCommandOptions[] = {
     {"from-generation", 0, "N", "send: the blocks promotes changed since generation N"},
     {"output", 'o', "FILE", "send: write the stream to FILE (default stdout)", false, true},
     {"zstd-level", 0, "N", "send: zstd level for the extents, 0 = off (default 1)"},
+    {"input", 'i', "FILE", "receive: read the stream from FILE (default stdin)", false, true},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -630,6 +643,8 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   if (auto v = bounded("zstd-level", 19)) p.send.zstd_level = static_cast<int>(*v);
   p.send.output = str("output");
   p.send.json = vm.count("json") > 0;
+  p.receive.input = str("input");
+  p.receive.dry_run = vm.count("dry-run") > 0;
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;

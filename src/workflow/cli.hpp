@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/workflow/overhead.hpp"
+#include "src/workflow/receive.hpp"
 #include "src/workflow/send.hpp"
 #include "src/workflow/workflow.hpp"
 
@@ -36,6 +37,7 @@ struct ParsedCommand {
   WrittenOptions written;
   OverheadOptions overhead;
   SendOptions send;
+  ReceiveOptions receive;
 };
 
 class UsageError : public std::runtime_error {

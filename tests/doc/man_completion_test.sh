@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The commands and tools, as the top-level help lists them.
 mapfile -t names < <("$binary" --help | sed -n '/^Commands:/,/^Global options:/s/^  \([a-z-][a-z-]*\) .*/\1/p')
-check "the help lists 20 commands and tools (${#names[@]})" test "${#names[@]}" -eq 20
+check "the help lists 21 commands and tools (${#names[@]})" test "${#names[@]}" -eq 21
 
 # The man page: the build's is what the binary generates now.
 check "build/doc/schelk.8 is the binary's --man" cmp -s "$doc/schelk.8" <("$binary" --man)
@@ -41,9 +41,9 @@ complete_words() {  # complete_words WORD... (the last one is completed)
 }
 check "schelk <TAB> offers every command" \
   test "$(complete_words schelk "" | sort)" = "$(printf '%s\n' "${names[@]}" help | sort)"
-check "schelk rec<TAB> is recover" test "$(complete_words schelk rec)" = recover
+check "schelk reco<TAB> is recover" test "$(complete_words schelk reco)" = recover
 check "schelk --yes re<TAB> (after a global option)" \
-  test "$(complete_words schelk --yes re | sort | tr '\n' ' ')" = "recover repair restore "
+  test "$(complete_words schelk --yes re | sort | tr '\n' ' ')" = "receive recover repair restore "
 want_recover=$(printf '%s\n' --kill --verify --full-if-needed --map-files --json --yes --state-path \
   --lock-timeout --progress --version --help | sort)
 check "schelk recover --<TAB> offers recover's options and the global ones" \
@@ -58,7 +58,7 @@ check "schelk init-new --ramdisk /dev/nu<TAB> is /dev/null" \
 check "schelk copy --from <TAB> offers /dev/*" \
   bash -c "grep -qx /dev/null <<<\"$(complete_words schelk copy --from "")\""
 check "schelk --progress never re<TAB> (a global option's value is skipped)" \
-  test "$(complete_words schelk --progress never re | sort | tr '\n' ' ')" = "recover repair restore "
+  test "$(complete_words schelk --progress never re | sort | tr '\n' ' ')" = "receive recover repair restore "
 check "schelk help st<TAB> is status" test "$(complete_words schelk help st)" = status
 check "the zsh completion is the binary's and names every command" \
   bash -c "cmp -s '$doc/_schelk' <('$binary' --zsh-completion) && head -1 '$doc/_schelk' | grep -qx '#compdef schelk' &&

@@ -9,6 +9,7 @@
 
 #include "src/history/run_history.hpp"
 #include "src/stream/stream_reader.hpp"
+#include "src/workflow/receive.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
@@ -185,4 +186,36 @@ TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no 
   CHECK_THROWS_WITH(cmd_send(ctx, full), Catch::Contains("no id yet"));
   CHECK_FALSE(std::filesystem::exists(out));
   CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
+TEST_CASE("receive --dry-run: intact streams, and whether they apply to this pair") {
+  Rig rig;
+  rig.init_unmounted();
+  promote_blocks(rig, {{2, 4}}, 'a');  // generation 1
+  const std::string delta = (rig.dir / "delta.schelk").string();
+  auto send = rig.context();
+  cmd_send(send, SendOptions{.full = false, .from_generation = 1, .output = delta});
+
+  auto check = rig.context();
+  cmd_receive(check, {delta, true});
+  CHECK(check.report().fields["applies"] == true);
+  CHECK(check.report().fields["to_generation"] == 1);
+  CHECK(rig.out.str().find("It applies to this host.") != std::string::npos);
+
+  // A stream from generation 0 does not apply to a pair at generation 1.
+  auto old = rig.context();
+  cmd_send(old, SendOptions{.full = false, .from_generation = 0, .output = delta});
+  auto stale = rig.context();
+  cmd_receive(stale, {delta, true});
+  CHECK(stale.report().fields["applies"] == false);
+  CHECK(stale.report().fields["why_not"].get<std::string>().find("starts at generation 0") !=
+        std::string::npos);
+
+  // A cut stream is an error naming the byte; without --dry-run nothing is written.
+  std::filesystem::resize_file(delta, std::filesystem::file_size(delta) - 1);
+  auto cut = rig.context();
+  CHECK_THROWS_WITH(cmd_receive(cut, {delta, true}), Catch::Contains("stream byte"));
+  const std::string virgin = test::slurp(rig.virgin);
+  CHECK_THROWS_WITH(cmd_receive(cut, {delta, false}), Catch::Contains("--dry-run"));
+  CHECK(test::slurp(rig.virgin) == virgin);
 }

@@ -108,3 +108,20 @@ sk written --run last --ranges >/tmp/last.ranges
 json_check "schelk copy --blocks takes them: the bytes the last recover copied" $J/copy.json \
   "d['bytes'] == $(sk history --json | python3 -c 'import json,sys;print(json.load(sys.stdin)["runs"][-1]["report"]["bytes_copied"])')"
 check_same_bytes "still identical" "$VIRGIN" "$SCRATCH"
+
+step "send and receive --dry-run on the real devices (issue 12)"
+skj status_gen status
+json_check "status shows the baseline id and generation 0" $J/status_gen.json \
+  "len(d['baseline_id']) == 36 and d['generation'] == 0"
+skj send_full send --full -o /tmp/full.schelk
+json_check "send --full carries all of virgin" $J/send_full.json \
+  "d['data_bytes'] == $(blockdev --getsize64 "$VIRGIN") and d['to_generation'] == 0"
+skj check_full receive --dry-run -i /tmp/full.schelk
+json_check "receive --dry-run: intact, whole, not for this pair (it has one)" $J/check_full.json \
+  "d['full'] and d['data_bytes'] == $(blockdev --getsize64 "$VIRGIN") and not d['applies']"
+sk send --from-generation 0 | sk receive --dry-run --json >$J/pipe.json
+json_check "send | receive --dry-run: an empty delta that applies" $J/pipe.json \
+  "d['extents'] == 0 and d['applies']"
+head -c 5000 /tmp/full.schelk >/tmp/cut.schelk
+check_output_contains "a cut stream is refused, naming the byte" 'stream byte' \
+  sk receive --dry-run -i /tmp/cut.schelk
