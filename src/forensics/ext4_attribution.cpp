@@ -1,45 +1,17 @@
 // See ext4_attribution.hpp.
 #include "src/forensics/ext4_attribution.hpp"
 
-// com_err.h declares its functions without C linkage for C++.
-extern "C" {
-#include <et/com_err.h>
-}
-#include <ext2fs/ext2fs.h>
-
 #include <algorithm>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "src/forensics/ext2fs_open.hpp"
 #include "src/forensics/written_bytes.hpp"
 
 namespace schelk {
 namespace {
-
-std::string libext2fs_text(errcode_t code) {
-  static std::once_flag once;
-  std::call_once(once, [] { initialize_ext2_error_table(); });
-  return error_message(code);
-}
-
-[[noreturn]] void fail(const std::string& device, const std::string& what, errcode_t code) {
-  const std::string msg = "Cannot read the ext2/3/4 filesystem on " + device + ": " + what + ": " +
-                          libext2fs_text(code) +
-                          "; is it an unmounted ext2/3/4 filesystem? 'e2fsck -n " + device +
-                          "' checks it.";
-  if (code == EXT2_ET_BAD_MAGIC) throw NotExt4Error(msg);
-  throw Ext4Error(msg);
-}
-
-// Closes the filesystem however the attribution ends.
-struct OpenFs {
-  ext2_filsys fs = nullptr;
-  ~OpenFs() {
-    if (fs != nullptr) ext2fs_close_free(&fs);
-  }
-};
 
 struct ScanHandle {
   ext2_inode_scan scan = nullptr;
@@ -76,7 +48,7 @@ class Attributor {
       blk64_t super = 0, old_desc = 0, new_desc = 0;
       blk_t used = 0;
       const errcode_t e = ext2fs_super_and_bgd_loc2(fs_, g, &super, &old_desc, &new_desc, &used);
-      if (e != 0) fail(device_, "group " + std::to_string(g) + "'s superblock", e);
+      if (e != 0) ext2fs_fail(device_, "group " + std::to_string(g) + "'s superblock", e);
       if (ext2fs_bg_has_super(fs_, g)) add("superblock", super, 1);
       if (old_desc != 0) {
         const uint64_t n = ext2fs_has_feature_meta_bg(sb)
@@ -111,14 +83,14 @@ class Attributor {
   uint64_t extents(ext2_ino_t ino, ext2_inode& inode, const char* map_kind) {
     ExtentHandle h;
     errcode_t e = ext2fs_extent_open2(fs_, ino, &inode, &h.handle);
-    if (e != 0) fail(device_, "inode " + std::to_string(ino) + "'s extent tree", e);
+    if (e != 0) ext2fs_fail(device_, "inode " + std::to_string(ino) + "'s extent tree", e);
     uint64_t data = 0, map = 0;
     ext2fs_extent extent{};
     for (int op = EXT2_EXTENT_ROOT;; op = EXT2_EXTENT_NEXT) {
       e = ext2fs_extent_get(h.handle, op, &extent);
       if (e == EXT2_ET_EXTENT_NO_NEXT) break;
       if (e == EXT2_ET_NO_CURRENT_NODE && op == EXT2_EXTENT_ROOT) break;  // no extents
-      if (e != 0) fail(device_, "inode " + std::to_string(ino) + "'s extent tree", e);
+      if (e != 0) ext2fs_fail(device_, "inode " + std::to_string(ino) + "'s extent tree", e);
       if ((extent.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT) != 0) continue;
       if ((extent.e_flags & EXT2_EXTENT_FLAGS_LEAF) != 0) {
         data += blocks(extent.e_pblk, extent.e_len);
@@ -147,7 +119,7 @@ class Attributor {
       return 0;
     };
     const errcode_t e = ext2fs_block_iterate3(fs_, ino, BLOCK_FLAG_READ_ONLY, nullptr, +cb, &st);
-    if (e != 0) fail(device_, "inode " + std::to_string(ino) + "'s blocks", e);
+    if (e != 0) ext2fs_fail(device_, "inode " + std::to_string(ino) + "'s blocks", e);
     add_metadata(out_.metadata, map_kind, st.map);
     return st.data;
   }
@@ -180,7 +152,7 @@ void name_files(const std::string& device, ext2_filsys fs, const std::vector<ext
       return s->wanted->empty() ? DIRENT_ABORT : 0;
     };
     const errcode_t e = ext2fs_dir_iterate2(fs, dir, 0, nullptr, +cb, &st);
-    if (e != 0) fail(device, "directory inode " + std::to_string(dir), e);
+    if (e != 0) ext2fs_fail(device, "directory inode " + std::to_string(dir), e);
   }
   std::unordered_map<ext2_ino_t, std::string> dir_paths;
   for (auto& [index, where] : st.found) {
@@ -188,7 +160,8 @@ void name_files(const std::string& device, ext2_filsys fs, const std::vector<ext
     if (it == dir_paths.end()) {
       char* name = nullptr;
       const errcode_t e = ext2fs_get_pathname(fs, where.first, 0, &name);
-      if (e != 0) fail(device, "the path of directory inode " + std::to_string(where.first), e);
+      if (e != 0)
+        ext2fs_fail(device, "the path of directory inode " + std::to_string(where.first), e);
       std::string path = name;
       ext2fs_free_mem(&name);
       it = dir_paths.emplace(where.first, path == "/" ? "" : path).first;
@@ -201,11 +174,9 @@ void name_files(const std::string& device, ext2_filsys fs, const std::vector<ext
 
 FileAttribution attribute_ext4(const std::string& device, const std::vector<BlockRange>& ranges,
                                uint64_t block_size, uint64_t limit_bytes, Ext4Scope scope) {
-  OpenFs open;
-  // Read-only: no EXT2_FLAG_RW; 64BITS so a filesystem over 2^32 blocks opens.
-  errcode_t e = ext2fs_open(device.c_str(), EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &open.fs);
-  if (e != 0) fail(device, "open", e);
-  ext2_filsys fs = open.fs;
+  const Ext2Fs open(device);
+  ext2_filsys fs = open.get();
+  errcode_t e = 0;
   const WrittenBytes written(ranges, block_size, limit_bytes);
   FileAttribution out;
   out.source = "libext2fs";
@@ -218,7 +189,7 @@ FileAttribution attribute_ext4(const std::string& device, const std::vector<Bloc
   ext2_inode inode{};
   if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum != 0) {
     e = ext2fs_read_inode(fs, sb->s_journal_inum, &inode);
-    if (e != 0) fail(device, "the journal inode", e);
+    if (e != 0) ext2fs_fail(device, "the journal inode", e);
     at.inode_blocks(sb->s_journal_inum, inode, "journal", "journal");
   }
   if (scope == Ext4Scope::kStaticMetadata || written.empty()) {
@@ -227,19 +198,19 @@ FileAttribution attribute_ext4(const std::string& device, const std::vector<Bloc
   }
 
   e = ext2fs_read_inode_bitmap(fs);
-  if (e != 0) fail(device, "the inode bitmap", e);
+  if (e != 0) ext2fs_fail(device, "the inode bitmap", e);
   const std::unordered_set<ext2_ino_t> special = {sb->s_usr_quota_inum, sb->s_grp_quota_inum,
                                                   sb->s_prj_quota_inum, sb->s_orphan_file_inum};
   ScanHandle scan;
   e = ext2fs_open_inode_scan(fs, 0, &scan.scan);
-  if (e != 0) fail(device, "the inode tables", e);
+  if (e != 0) ext2fs_fail(device, "the inode tables", e);
   std::vector<ext2_ino_t> dirs;
   std::unordered_map<ext2_ino_t, size_t> wanted;
   const ext2_ino_t first_ino = EXT2_FIRST_INO(sb);
   for (;;) {
     ext2_ino_t ino = 0;
     e = ext2fs_get_next_inode(scan.scan, &ino, &inode);
-    if (e != 0) fail(device, "the inode tables", e);
+    if (e != 0) ext2fs_fail(device, "the inode tables", e);
     if (ino == 0) break;
     // The bitmap, not the link count, says in use: an open deleted file (orphan) has no link.
     if (!ext2fs_test_inode_bitmap2(fs->inode_map, ino)) continue;

@@ -8,12 +8,15 @@
 #include <csignal>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "base/cancel.hpp"
 #include "base/errno.hpp"
 #include "base/format.hpp"
 #include "base/posix_io.hpp"
 #include "base/unique_fd.hpp"
+#include "src/forensics/ext4_attribution.hpp"
+#include "src/forensics/ext4_used_blocks.hpp"
 #include "src/history/run_history.hpp"
 #include "src/stream/stream_writer.hpp"
 #include "src/workflow/workflow.hpp"
@@ -89,6 +92,21 @@ class Output {
   base::UniqueFd fd_;
 };
 
+// A full stream: the blocks an ext2/3/4 filesystem uses (its allocation bitmaps; the rest of the
+// volume is of no use to it), else every block. Returns the ranges and which it carries.
+std::pair<std::vector<BlockRange>, std::string> full_ranges(Context& ctx, const State& st,
+                                                            uint64_t volume) {
+  const uint64_t g = st.granularity;
+  std::vector<BlockRange> all{{0, (volume + g - 1) / g}};
+  if (!st.fstype.starts_with("ext")) return {all, "all"};
+  try {
+    return {ext4_used_ranges(st.virgin, g, volume), "used"};
+  } catch (const Ext4Error& e) {
+    ctx.err() << "Note: sending every block: " << e.what() << "\n";
+    return {all, "all"};
+  }
+}
+
 void check_send_options(const SendOptions& opts) {
   if (opts.full == opts.from_generation.has_value()) {
     throw std::invalid_argument("send needs one of --full and --from-generation G");
@@ -158,10 +176,13 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
                              "schelk and is no baseline to send.");
   }
   const uint64_t g = st.granularity;
-  const std::vector<BlockRange> ranges =
-      opts.full
-          ? std::vector<BlockRange>{{0, (volume + g - 1) / g}}
-          : generation_delta(history_dir_for(ctx.options().state_path), st, *opts.from_generation);
+  std::string carried = "changed";
+  std::vector<BlockRange> ranges;
+  if (opts.full) {
+    std::tie(ranges, carried) = full_ranges(ctx, st, volume);
+  } else {
+    ranges = generation_delta(history_dir_for(ctx.options().state_path), st, *opts.from_generation);
+  }
 
   Output output(opts.output);
   if (!opts.output) ctx.report().print_steps = false;  // stdout is the stream
@@ -195,6 +216,7 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
   auto& f = ctx.report().fields;
   f["baseline_id"] = *st.baseline_id;
   f["full"] = opts.full;
+  f["blocks_carried"] = carried;  // "used" (the filesystem's), "all" or "changed"
   f["from_generation"] = opts.full ? 0 : *opts.from_generation;
   f["to_generation"] = st.generation;
   f["extents"] = totals.extents;

@@ -90,6 +90,7 @@ TEST_CASE("send --full: every byte of virgin, with the baseline's id and generat
   }
   CHECK(joined == test::slurp(rig.virgin));
   CHECK(send.report().fields["data_bytes"] == Rig::kSize);
+  CHECK(send.report().fields["blocks_carried"] == "all");  // the rig's volumes hold no ext4
   CHECK_FALSE(std::filesystem::exists(out + ".partial"));
 }
 
