@@ -32,7 +32,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHELK_SANITIZE=ON -DSCHELK_
 cmake --build build-asan -j"$jobs"
 
 step "unit tests under ASan/UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs")
+lsan_supp=$PWD/tests/lsan.supp
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$lsan_supp" \
+  ctest --output-on-failure -j"$jobs")
 
 if [ -x tests/fuzz/run.sh ]; then
   step "fuzz the metadata parser"

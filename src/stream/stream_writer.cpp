@@ -18,18 +18,28 @@ XXH3_state_t* state(void* p) { return static_cast<XXH3_state_t*>(p); }
 }  // namespace
 
 StreamWriter::StreamWriter(ByteSink& sink, const StreamHeader& header)
-    : sink_(sink), header_(header), hash_state_(XXH3_createState()), zstd_(nullptr) {
+    : sink_(sink), header_(header), hash_state_(nullptr), zstd_(nullptr) {
+  const auto bytes = encode_header(header_);  // validates before anything is allocated or written
+  hash_state_ = XXH3_createState();
   if (!hash_state_) throw std::bad_alloc();
   XXH3_128bits_reset(state(hash_state_));
-  const auto bytes = encode_header(header_);  // validates before anything is written
   if (header_.zstd_level > 0) {
     zstd_ = ZSTD_createCCtx();
-    if (!zstd_) throw std::bad_alloc();
+    if (!zstd_) {
+      XXH3_freeState(state(hash_state_));
+      throw std::bad_alloc();
+    }
     ZSTD_CCtx_setParameter(static_cast<ZSTD_CCtx*>(zstd_), ZSTD_c_compressionLevel,
                            header_.zstd_level);
-    compressed_.resize(ZSTD_compressBound(max_extent_bytes(header_.block_size)));
   }
-  write_bytes(bytes.data(), bytes.size());
+  try {
+    if (zstd_) compressed_.resize(ZSTD_compressBound(max_extent_bytes(header_.block_size)));
+    write_bytes(bytes.data(), bytes.size());
+  } catch (...) {
+    XXH3_freeState(state(hash_state_));
+    ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_));
+    throw;
+  }
 }
 
 StreamWriter::~StreamWriter() {

@@ -65,7 +65,7 @@ TEST_CASE("generations: init 0, +1 per promote, kept in the state, shown by stat
   CHECK(st.generation == 0);
 }
 
-TEST_CASE("generations: the state file keeps them; an id that is not a UUID is refused") {
+TEST_CASE("generations: the state file keeps them, an id that is not a UUID is refused") {
   State s;
   s.baseline_id = make_baseline_id();
   s.generation = 7;

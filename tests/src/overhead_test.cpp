@@ -154,7 +154,7 @@ TEST_CASE("overhead refuses before making anything") {
   CHECK(fio.runs.empty());
 }
 
-TEST_CASE("parse_fio_json reads the real fio's JSON; refuses what is not fio's") {
+TEST_CASE("parse_fio_json reads the real fio's JSON, refuses what is not fio's") {
   test::TempDir dir;
   const auto file = (dir.path() / "f").string();
   const auto out = (dir.path() / "o.json").string();

@@ -52,7 +52,7 @@ std::vector<std::string> repair_names(const Context& ctx) {
 
 }  // namespace
 
-TEST_CASE("repair removes an orphaned era device that is schelk's; --dry-run changes nothing") {
+TEST_CASE("repair removes an orphaned era device that is schelk's, --dry-run changes nothing") {
   Rig rig;
   init_with_orphan(rig);
   CHECK(status_check(rig) == kExitInconsistent);
@@ -150,7 +150,7 @@ TEST_CASE("a mount of schelk's era device the state does not know: unmounted, fu
   CHECK(saved(rig).is_mounted);
 }
 
-TEST_CASE("reboot while mounted: repair records it; recover and mount say what to do") {
+TEST_CASE("reboot while mounted: repair records it, recover and mount say what to do") {
   Rig rig;
   rig.init_and_mount();
   write_at(rig.scratch, 4096 * 5, "lost with the reboot");

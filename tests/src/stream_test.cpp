@@ -28,7 +28,7 @@ class VecSource final : public ByteSource {
   VecSource(const std::vector<uint8_t>& b, size_t chunk = 1000) : b_(b), chunk_(chunk) {}
   size_t read(void* p, size_t n) override {
     const size_t k = std::min({n, chunk_, b_.size() - at_});
-    std::memcpy(p, b_.data() + at_, k);
+    if (k > 0) std::memcpy(p, b_.data() + at_, k);
     at_ += k;
     return k;
   }

@@ -70,7 +70,7 @@ TEST_CASE("picture: phases in their colours, unwritten grey, the size of the lay
   CHECK(cell(img, l, 63, 1023) == 0xe6e6e6);
 }
 
-TEST_CASE("picture: a cell written in part is lighter; the phase that wrote most wins it") {
+TEST_CASE("picture: a cell written in part is lighter, the phase that wrote most wins it") {
   test::TempDir dir;
   const std::string path = (dir.path() / "w.png").string();
   // 1024 * 256 cells of 4 blocks.
