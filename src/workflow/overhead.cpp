@@ -184,8 +184,9 @@ void run_overhead(Context& ctx, const OverheadOptions& opts, FioRunner& fio) {
   }
   auto& volumes = ctx.volumes();
   const uint64_t scratch_size = volumes.size(st.scratch);
-  const uint64_t region = opts.size.value_or(
-      std::min<uint64_t>(uint64_t{1} << 30, scratch_size / 4 / opts.bs * opts.bs));
+  const uint64_t region = opts.size.value_or(std::min<uint64_t>(
+      uint64_t{1} << 30, scratch_size / 4 / std::max<uint64_t>(opts.bs, 1) * opts.bs));
+  // (--bs 0 is refused by check_options, not divided by.)
   check_options(opts, scratch_size, region);
   reject_volume_aliases(ctx.system(), st.virgin, st.scratch);
   check_ramdisk(ctx.system(), {st.ramdisk, st.virgin, st.scratch, st.allow_any_ramdisk,

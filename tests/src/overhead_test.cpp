@@ -143,6 +143,9 @@ TEST_CASE("overhead refuses before making anything") {
   bad = small();
   bad.size = Rig::kSize * 2;
   CHECK_THROWS_WITH(run_overhead(ctx, bad, fio), Catch::Contains("up to the scratch size"));
+  bad = OverheadOptions{};
+  bad.bs = 0;  // with the default region, computed from --bs
+  CHECK_THROWS_WITH(run_overhead(ctx, bad, fio), Catch::Contains("--bs 0"));
   bad = small();
   bad.runtime = 0;
   CHECK_THROWS_WITH(run_overhead(ctx, bad, fio), Catch::Contains("--runtime"));
