@@ -211,15 +211,20 @@ const std::vector<CommandInfo>& commands() {
           "schelk send --from-generation 3 --zstd-level 0 -o delta.schelk --json"},
          exits_with({})},
         {"receive",
-         "Check a stream from 'schelk send' (stdin or -i FILE): every hash, and whether it "
-         "applies to this pair (--dry-run; applying comes in a later version)",
-         {"json", "input", "dry-run"},
+         "Apply a stream from 'schelk send' (stdin or -i FILE): a full stream initialises a new "
+         "pair (--virgin --scratch --ramdisk --mount-point), an incremental one brings this "
+         "unmounted pair to the sender's generation; --dry-run only checks it",
+         {"json", "input", "dry-run", "verify", "virgin", "scratch", "ramdisk", "mount-point",
+          "mount-options", "dm-era-name", "allow-any-ramdisk"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
          {},
-         "nothing (--dry-run reads the stream only)",
-         {"schelk receive --dry-run -i base.schelk",
-          "ssh HOST schelk send --from-generation 3 | schelk receive --dry-run --json"},
+         "a full stream: both volumes given (asks first); an incremental one: the stream's blocks "
+         "of scratch, then of virgin (never half updated by a bad stream)",
+         {"ssh HOST schelk send --from-generation 3 | schelk receive",
+          "schelk receive -i base.schelk --virgin /dev/nvme1n1 --scratch /dev/nvme2n1 "
+          "--ramdisk /dev/ram0 --mount-point /mnt/bench",
+          "schelk receive --dry-run -i base.schelk --json"},
          exits_with({})},
         {"status",
          "Show configuration and state (default)",
@@ -641,13 +646,34 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   p.send.full = vm.count("full") > 0;
   p.send.from_generation = bounded("from-generation", uint64_t{1} << 62);
   if (auto v = bounded("zstd-level", 19)) p.send.zstd_level = static_cast<int>(*v);
-  p.send.output = str("output");
+  p.send.output.file = str("output");
   p.send.json = vm.count("json") > 0;
-  p.receive.input = str("input");
+  p.receive.input.file = str("input");
   p.receive.dry_run = vm.count("dry-run") > 0;
+  if (p.command == "receive" && !p.help && !p.version &&
+      (vm.count("virgin") || vm.count("scratch") || vm.count("ramdisk") ||
+       vm.count("mount-point"))) {
+    for (const char* req : {"virgin", "scratch", "ramdisk", "mount-point"}) {
+      if (!vm.count(req)) {
+        throw UsageError(std::string("receive of a full stream needs --virgin, --scratch, "
+                                     "--ramdisk and --mount-point; --") +
+                         req + " is missing");
+      }
+    }
+    InitOptions o;
+    o.virgin = *str("virgin");
+    o.scratch = *str("scratch");
+    o.ramdisk = *str("ramdisk");
+    o.mount_point = *str("mount-point");
+    o.mount_options = str("mount-options");
+    if (auto n = str("dm-era-name")) o.dm_era_name = *n;
+    o.allow_any_ramdisk = vm.count("allow-any-ramdisk") > 0;
+    p.receive.init = o;
+  }
   p.verify = vm.count("verify") > 0;
   p.recover.verify = p.verify;
   p.init.verify = p.verify;
+  p.receive.verify = p.verify;
   p.json = vm.count("json") > 0;
   p.check = vm.count("check") > 0;
   return p;

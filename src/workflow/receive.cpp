@@ -51,17 +51,10 @@ void cmd_receive(Context& ctx, const ReceiveOptions& opts) {
         "receive applies streams in a later version; this one checks them: schelk receive "
         "--dry-run [-i FILE]");
   }
-  base::UniqueFd file;
-  if (opts.input) {
-    file = base::UniqueFd(::open(opts.input->c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file) base::throw_errno(errno, "Cannot open " + *opts.input);
-  } else if (::isatty(0) == 1) {
-    throw std::runtime_error("stdin is a terminal: pipe a stream in or give -i FILE.");
-  }
-  const std::string name = opts.input.value_or("stdin");
-  stream::FdSource source(opts.input ? file.get() : 0, name);
+  StreamInput input(opts.input);
+  const std::string name = input.name();
   StepTimer timer(ctx.report(), "check stream");
-  stream::StreamReader reader(source);
+  stream::StreamReader reader(input.source());
   const auto h = reader.header();
   while (reader.next()) {
   }

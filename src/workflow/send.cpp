@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -55,43 +54,6 @@ stream::StreamHeader header_for(const State& st, uint64_t volume, const SendOpti
   return h;
 }
 
-// Where the stream goes: -o FILE (written as FILE.partial, renamed when complete) or stdout.
-class Output {
- public:
-  Output(const std::optional<std::string>& path) : path_(path) {
-    if (!path_) {
-      if (::isatty(1) == 1) {
-        throw std::runtime_error(
-            "stdout is a terminal: send writes a binary stream; pipe it (| ssh HOST schelk "
-            "receive) or give -o FILE.");
-      }
-      std::signal(SIGPIPE, SIG_IGN);  // a receiver that ends is an error message, not a kill
-      return;
-    }
-    partial_ = *path_ + ".partial";
-    fd_ = base::UniqueFd(::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd_) base::throw_errno(errno, "Cannot create " + partial_);
-  }
-  int fd() const { return path_ ? fd_.get() : 1; }
-  std::string name() const { return path_ ? *path_ : std::string("stdout"); }
-  void commit() {
-    if (!path_) return;
-    if (::fsync(fd_.get()) != 0) base::throw_errno(errno, "Cannot sync " + partial_);
-    fd_.reset();
-    if (::rename(partial_.c_str(), path_->c_str()) != 0) {
-      base::throw_errno(errno, "Cannot rename " + partial_ + " to " + *path_);
-    }
-  }
-  ~Output() {
-    if (path_ && fd_) ::unlink(partial_.c_str());  // an unfinished stream is never left behind
-  }
-
- private:
-  std::optional<std::string> path_;
-  std::string partial_;
-  base::UniqueFd fd_;
-};
-
 // A full stream: the blocks an ext2/3/4 filesystem uses (its allocation bitmaps; the rest of the
 // volume is of no use to it), else every block. Returns the ranges and which it carries.
 std::pair<std::vector<BlockRange>, std::string> full_ranges(Context& ctx, const State& st,
@@ -115,7 +77,7 @@ void check_send_options(const SendOptions& opts) {
     throw std::invalid_argument("--zstd-level " + std::to_string(opts.zstd_level) +
                                 ": use 0 (off) to 19");
   }
-  if (opts.json && !opts.output) {
+  if (opts.json && opts.output.to_stdout()) {
     throw std::invalid_argument("--json needs -o FILE: stdout carries the stream");
   }
 }
@@ -184,17 +146,16 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
     ranges = generation_delta(history_dir_for(ctx.options().state_path), st, *opts.from_generation);
   }
 
-  Output output(opts.output);
-  if (!opts.output) ctx.report().print_steps = false;  // stdout is the stream
-  std::ostream& msg = opts.output ? ctx.out() : ctx.err();
+  StreamOutput output(opts.output);
+  if (opts.output.to_stdout()) ctx.report().print_steps = false;  // stdout is the stream
+  std::ostream& msg = opts.output.to_stdout() ? ctx.err() : ctx.out();
   base::UniqueFd src(::open(st.virgin.c_str(), O_RDONLY | O_CLOEXEC));
   if (!src) base::throw_errno(errno, "Cannot open virgin " + st.virgin);
   ::posix_fadvise(src.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
   const auto t0 = std::chrono::steady_clock::now();
   StepTimer timer(ctx.report(), "send");
-  stream::FdSink sink(output.fd(), output.name());
-  stream::StreamWriter writer(sink, header_for(st, volume, opts));
+  stream::StreamWriter writer(output.sink(), header_for(st, volume, opts));
   const uint32_t chunk = stream::max_extent_bytes(static_cast<uint32_t>(g));
   std::vector<std::byte> buf(chunk);
   for (const auto& r : ranges) {

@@ -13,14 +13,15 @@
 #include "src/state/journal.hpp"
 #include "src/state/state.hpp"
 #include "src/workflow/context.hpp"
+#include "src/workflow/stream_io.hpp"
 
 namespace schelk {
 
 struct SendOptions {
   bool full = false;
   std::optional<uint64_t> from_generation;
-  std::optional<std::string> output;  // a file; stdout when absent
-  int zstd_level = 1;                 // 0 = off
+  StreamOutputOptions output;
+  int zstd_level = 1;  // 0 = off
   bool json = false;
 };
 

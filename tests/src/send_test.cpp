@@ -65,6 +65,13 @@ void promote_blocks(Rig& rig, std::vector<BlockRange> written, char fill) {
   record_run(ctx, unix_now_ms(), "schelk test");
 }
 
+ReceiveOptions receiving(const std::string& path, bool dry_run) {
+  ReceiveOptions o;
+  o.input.file = path;
+  o.dry_run = dry_run;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("send --full: every byte of virgin, with the baseline's id and generation") {
@@ -73,7 +80,7 @@ TEST_CASE("send --full: every byte of virgin, with the baseline's id and generat
   auto ctx = rig.context();
   const auto st = *load_state(rig.options().state_path);
   const std::string out = (rig.dir / "full.schelk").string();
-  auto opts = SendOptions{.full = false, .from_generation = {}, .output = out};
+  auto opts = SendOptions{.full = false, .from_generation = {}, .output = {out}};
   opts.full = true;
   auto send = rig.context();
   cmd_send(send, opts);
@@ -105,7 +112,7 @@ TEST_CASE("send --from-generation: the union of the promotes since, from virgin"
   const std::string virgin = test::slurp(rig.virgin);
 
   const std::string out = (rig.dir / "delta.schelk").string();
-  auto opts = SendOptions{.full = false, .from_generation = {}, .output = out};
+  auto opts = SendOptions{.full = false, .from_generation = {}, .output = {out}};
   opts.from_generation = 1;
   auto send = rig.context();
   cmd_send(send, opts);
@@ -148,7 +155,7 @@ TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no 
   rig.init_unmounted();
   auto ctx = rig.context();
   const std::string out = (rig.dir / "s.schelk").string();
-  SendOptions both = SendOptions{.full = false, .from_generation = {}, .output = out};
+  SendOptions both = SendOptions{.full = false, .from_generation = {}, .output = {out}};
   both.full = true;
   both.from_generation = 0;
   CHECK_THROWS_WITH(cmd_send(ctx, both), Catch::Contains("one of --full and --from-generation"));
@@ -157,7 +164,7 @@ TEST_CASE("send refuses: bad options, a changed virgin, a pending operation, no 
   json.json = true;
   CHECK_THROWS_WITH(cmd_send(ctx, json), Catch::Contains("--json needs -o FILE"));
 
-  SendOptions full = SendOptions{.full = false, .from_generation = {}, .output = out};
+  SendOptions full = SendOptions{.full = false, .from_generation = {}, .output = {out}};
   full.full = true;
   {
     std::fstream f(rig.virgin, std::ios::in | std::ios::out | std::ios::binary);
@@ -195,19 +202,19 @@ TEST_CASE("receive --dry-run: intact streams, and whether they apply to this pai
   promote_blocks(rig, {{2, 4}}, 'a');  // generation 1
   const std::string delta = (rig.dir / "delta.schelk").string();
   auto send = rig.context();
-  cmd_send(send, SendOptions{.full = false, .from_generation = 1, .output = delta});
+  cmd_send(send, SendOptions{.full = false, .from_generation = 1, .output = {delta}});
 
   auto check = rig.context();
-  cmd_receive(check, {delta, true});
+  cmd_receive(check, receiving(delta, true));
   CHECK(check.report().fields["applies"] == true);
   CHECK(check.report().fields["to_generation"] == 1);
   CHECK(rig.out.str().find("It applies to this host.") != std::string::npos);
 
   // A stream from generation 0 does not apply to a pair at generation 1.
   auto old = rig.context();
-  cmd_send(old, SendOptions{.full = false, .from_generation = 0, .output = delta});
+  cmd_send(old, SendOptions{.full = false, .from_generation = 0, .output = {delta}});
   auto stale = rig.context();
-  cmd_receive(stale, {delta, true});
+  cmd_receive(stale, receiving(delta, true));
   CHECK(stale.report().fields["applies"] == false);
   CHECK(stale.report().fields["why_not"].get<std::string>().find("starts at generation 0") !=
         std::string::npos);
@@ -215,8 +222,8 @@ TEST_CASE("receive --dry-run: intact streams, and whether they apply to this pai
   // A cut stream is an error naming the byte; without --dry-run nothing is written.
   std::filesystem::resize_file(delta, std::filesystem::file_size(delta) - 1);
   auto cut = rig.context();
-  CHECK_THROWS_WITH(cmd_receive(cut, {delta, true}), Catch::Contains("stream byte"));
+  CHECK_THROWS_WITH(cmd_receive(cut, receiving(delta, true)), Catch::Contains("stream byte"));
   const std::string virgin = test::slurp(rig.virgin);
-  CHECK_THROWS_WITH(cmd_receive(cut, {delta, false}), Catch::Contains("--dry-run"));
+  CHECK_THROWS_WITH(cmd_receive(cut, receiving(delta, false)), Catch::Contains("generation"));
   CHECK(test::slurp(rig.virgin) == virgin);
 }
