@@ -18,12 +18,6 @@
 namespace schelk {
 namespace {
 
-std::string canonical_or_same(const std::string& path) {
-  std::error_code ec;
-  const auto c = std::filesystem::weakly_canonical(path, ec);
-  return ec ? path : c.string();
-}
-
 std::string dev_text(DevNumber d) {
   return std::to_string(d.major) + ":" + std::to_string(d.minor);
 }
@@ -106,7 +100,7 @@ struct Plan {
 };
 
 void plan_unknown_mounts(const State& st, const Observation& o, bool kill, Plan& plan) {
-  const std::string ours = canonical_or_same(st.mount_point);
+  const std::string ours = canonical_mount_point(st.mount_point);
   for (const auto& mp : o.mounts) {
     if (st.is_mounted && mp == ours) continue;  // the mount the state records
     std::string detail = "unmounted " + mp + ", a mount of schelk's era device '" + st.dm_era_name +
