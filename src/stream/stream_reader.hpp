@@ -32,6 +32,7 @@ class StreamReader {
   // The next checked extent; nullopt once the trailer is checked and the stream ended.
   std::optional<StreamExtent> next();
   const StreamTotals& totals() const { return totals_; }
+  uint64_t bytes_read() const { return pos_; }  // of the stream, so far
 
  private:
   void read_exact(void* p, size_t n, const std::string& what);

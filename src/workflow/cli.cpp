@@ -797,6 +797,7 @@ int run_workflow_cli(const std::vector<std::string>& args, std::span<const ToolS
   g.yes = p.yes;
   g.state_path = resolve_state_path(p.state_path);
   g.lock_timeout = p.lock_timeout;
+  g.progress = progress;
   // The real system, made here only.
   const std::filesystem::path proc = "/proc";
   const std::filesystem::path sys = "/sys";

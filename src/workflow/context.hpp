@@ -14,6 +14,7 @@
 #include "src/mount/mount.hpp"
 #include "src/state/lock.hpp"
 #include "src/state/state.hpp"
+#include "src/ui/progress.hpp"
 #include "src/volume/volume_ops.hpp"
 #include "src/workflow/block_copy.hpp"
 #include "src/workflow/run_report.hpp"
@@ -26,6 +27,8 @@ struct GlobalOptions {
   bool yes = false;
   std::filesystem::path state_path = kDefaultStatePath;
   double lock_timeout = 0;  // seconds; 0 = fail at once when busy
+  // Progress of work the copier does not do itself (receive reading a stream); tests: none.
+  ui::ProgressMode progress = ui::ProgressMode::kNever;
 };
 
 // The system a command acts on; every member must be given (references, no defaults).

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "base/cancel.hpp"
@@ -46,6 +48,23 @@ bool stream_already_applied(const std::optional<State>& st, const stream::Stream
   return st && !h.full && st->baseline_id == baseline_id_text(h.baseline_id) &&
          st->generation == h.to_generation && h.from_generation < h.to_generation &&
          st->virgin_superblock_hash == base::Sha256Digest(h.superblock_sha256);
+}
+
+ReceiveProgress::ReceiveProgress(const Context& ctx, const ReceiveOptions& opts) {
+  std::error_code ec;
+  if (!opts.input.file || !std::filesystem::is_regular_file(*opts.input.file, ec)) return;
+  total_ = std::filesystem::file_size(*opts.input.file, ec);
+  if (ec || *total_ == 0) return;
+  line_ =
+      std::make_unique<ui::ProgressLine>("receive", ui::stderr_progress(ctx.options().progress));
+}
+
+void ReceiveProgress::update(const stream::StreamReader& reader) {
+  if (line_) line_->update(std::min(reader.bytes_read(), *total_), *total_);
+}
+
+void ReceiveProgress::finish() {
+  if (line_) line_->finish();
 }
 
 std::optional<stream::StreamExtent> next_extent(stream::StreamReader& reader,

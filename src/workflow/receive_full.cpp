@@ -73,9 +73,12 @@ void receive_full(Context& ctx, const ReceiveOptions& opts, stream::StreamReader
   timer.next("write scratch");
   BatchedVolumeWriter scratch(o.scratch, o.granularity, {});
   const std::string untouched = "; virgin was not touched";
+  ReceiveProgress progress(ctx, opts);
   while (auto e = next_extent(reader, "Interrupted while receiving" + untouched + ".")) {
     scratch.add(e->offset, e->data);
+    progress.update(reader);
   }
+  progress.finish();
   scratch.finish();
   timer.stop();
   test_stop_point("receive-full-after-scratch");

@@ -190,10 +190,13 @@ void receive_incremental(Context& ctx, const ReceiveOptions& opts, stream::Strea
           log.append(ranges);
           header.ranges.insert(header.ranges.end(), ranges.begin(), ranges.end());
         });
+    ReceiveProgress progress(ctx, opts);
     while (auto e = next_extent(reader, "Interrupted while receiving")) {
       scratch.add(e->offset, e->data);
+      progress.update(reader);
       test_stop_point("receive-mid-scratch");
     }
+    progress.finish();
     scratch.finish();
     timer.stop();
     // The sender's superblock after its promote: scratch's when the stream carried it, else

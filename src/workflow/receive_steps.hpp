@@ -3,12 +3,14 @@
 // interrupted receive left by a kill (receive_incremental.cpp).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "src/state/receive_log.hpp"
 #include "src/state/state.hpp"
 #include "src/stream/stream_reader.hpp"
+#include "src/ui/progress.hpp"
 #include "src/workflow/context.hpp"
 #include "src/workflow/receive.hpp"
 
@@ -31,6 +33,19 @@ void receive_full(Context& ctx, const ReceiveOptions& opts, stream::StreamReader
                   const std::string& input);
 void receive_incremental(Context& ctx, const ReceiveOptions& opts, stream::StreamReader& reader,
                          const std::string& input);
+
+// Progress of reading a stream from a file (its size is the total), on stderr as --progress says;
+// nothing for a pipe, whose length is unknown.
+class ReceiveProgress {
+ public:
+  ReceiveProgress(const Context& ctx, const ReceiveOptions& opts);
+  void update(const stream::StreamReader& reader);
+  void finish();
+
+ private:
+  std::optional<uint64_t> total_;
+  std::unique_ptr<ui::ProgressLine> line_;
+};
 
 // Reads the next extent, first honouring an interrupt (SIGINT/SIGTERM): throws base::Interrupted
 // with `message`.
