@@ -173,12 +173,31 @@ fio --name=prep --filename="$dir/c_virgin.img" --size="$size" --rw=write --bs=1M
 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0,nodiscard "$dir/c_virgin.img"
 mkdir -p "$mnt"
 mount -o loop "$dir/c_virgin.img" "$mnt"
-i=0
-while (( $(df --output=used -B1 "$mnt" | tail -1) < size / 2 )); do
-  i=$((i + 1))
-  cp -a /usr/share "$mnt/share$i" 2>/dev/null || true
-  cp -a /usr/bin "$mnt/bin$i" 2>/dev/null || true
-done
+# Files from /usr (binaries, libraries, text), copied round after round until half is used.
+python3 - "$mnt" $((size / 2)) <<'EOF'
+import os, shutil, sys
+mnt, target = sys.argv[1], int(sys.argv[2])
+def used():
+    v = os.statvfs(mnt)
+    return (v.f_blocks - v.f_bfree) * v.f_frsize
+n = 0
+for rnd in range(1000):
+    for top in ("/usr/bin", "/usr/lib", "/usr/share"):
+        for d, _, files in os.walk(top):
+            for f in files:
+                src = os.path.join(d, f)
+                if os.path.islink(src) or not os.path.isfile(src):
+                    continue
+                dst = os.path.join(mnt, "r%d" % rnd, src.lstrip("/"))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                try:
+                    shutil.copyfile(src, dst)
+                except OSError:
+                    continue
+                n += 1
+                if n % 200 == 0 and used() >= target:
+                    sys.exit(0)
+EOF
 used_c=$(df --output=used -B1 "$mnt" | tail -1)
 umount "$mnt"
 CV=$(loop_of --direct-io=on "$dir/c_virgin.img")
@@ -251,7 +270,7 @@ steps() {  # the receive's own steps from its --json report
   python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print("    receive steps: " + ", ".join("%s %.3f s" % (s.get("name"), s.get("seconds", 0))
+print("    receive steps: " + ", ".join("%s %.3f s" % (s["name"], s["ms"] / 1000)
                                        for s in d.get("steps", [])))' "$1" 2>/dev/null || true
 }
 echo

@@ -36,24 +36,24 @@ jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.arg
 # same_baseline TAG: B's status names A's baseline id and generation; both virgins are equal, and
 # B's scratch equals its virgin (receive writes both).
 same_baseline() {
-  local tag=$1
+  local tag=$1 label=${1/gen/gen }
   skj "a_$tag" status
   skbj "b_$tag" status
-  check_eq "[$tag] B has A's baseline id" "$(jget $J/a_$tag.json baseline_id)" \
+  check_eq "[$label] B has A's baseline id" "$(jget $J/a_$tag.json baseline_id)" \
     "$(jget $J/b_$tag.json baseline_id)"
-  check_eq "[$tag] B is at A's generation ($2)" "$2 $2" \
+  check_eq "[$label] B is at A's generation ($2)" "$2 $2" \
     "$(jget $J/a_$tag.json generation) $(jget $J/b_$tag.json generation)"
-  check_same_bytes "[$tag] B's virgin equals A's" "$VIRGIN" "$BV"
-  check_same_bytes "[$tag] B's scratch equals B's virgin" "$BV" "$BS"
+  check_same_bytes "[$label] B's virgin equals A's" "$VIRGIN" "$BV"
+  check_same_bytes "[$label] B's scratch equals B's virgin" "$BV" "$BS"
 }
 
 # ship TAG FROM: `schelk send --from-generation FROM` on A piped into `receive --verify -y` on B.
 ship() {
-  local tag=$1 from=$2 st
+  local tag=$1 label=${1/gen/gen } from=$2 st
   sk send --from-generation "$from" 2>$J/send_$tag.err |
     skb -y receive --verify --json >$J/recv_$tag.json 2>$J/recv_$tag.err
   st="${PIPESTATUS[*]}"
-  if check_eq "[$tag] send --from-generation $from | receive: both exit 0" "0 0" "$st"; then :; else
+  if check_eq "[$label] send --from-generation $from | receive: both exit 0" "0 0" "$st"; then :; else
     _indent <$J/send_$tag.err; _indent <$J/recv_$tag.err
   fi
 }
@@ -111,17 +111,16 @@ for g in 2 3; do
 done
 
 step "a stream for the wrong generation is refused; B is untouched"
-sha_v=$(sha256sum <"$BV")
-sha_s=$(sha256sum <"$BS")
 check "send --from-generation 2 (B is at 3)" sk send --from-generation 2 -o /tmp/stale.schelk
 check_output_contains "receive refuses it, naming the generations" 'generation 2.*generation 3' \
   skb -y receive -i /tmp/stale.schelk
 check_fails "and exits non-zero" skb -y receive -i /tmp/stale.schelk
 skbj b_after_refusal status
 check_eq "B stays at generation 3" 3 "$(jget $J/b_after_refusal.json generation)"
-sync; echo 3 >/proc/sys/vm/drop_caches
-check_eq "B's virgin sha256 unchanged" "$sha_v" "$(sha256sum <"$BV")"
-check_eq "B's scratch sha256 unchanged" "$sha_s" "$(sha256sum <"$BS")"
+check "and no receive journal is left" test ! -e "$SKB_STATE.receive"
+# B equalled A (unchanged since) just before: a byte compare shows more than a checksum would.
+check_same_bytes "B's virgin unchanged: still A's" "$VIRGIN" "$BV"
+check_same_bytes "B's scratch unchanged: still B's virgin" "$BV" "$BS"
 
 step "pair B lives on its own: mount, files read back, write, recover"
 check "mount B" skb mount
@@ -140,7 +139,4 @@ check "mount B again" skb mount
 check "A's files read back on B" sh -c "cd $MPB && sha256sum --quiet -c /tmp/manifest.3"
 check "B's own file is gone" test ! -e $MPB/only-on-b
 check "recover B" skb recover
-check "A is unaffected: mount A" sk mount
-check "A's files" sh -c "cd $MP && sha256sum --quiet -c /tmp/manifest.3"
-check "recover A" sk recover
 losetup -d "$BV" "$BS" "$BR" 2>/dev/null
