@@ -51,11 +51,14 @@ done
 
 size=$((size_gib << 30))
 mkdir -p "$dir" "$shm"
-loops=()
 mnt=$dir/fill
 cleanup() {
-  mountpoint -q "$mnt" 2>/dev/null && umount "$mnt"
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+  if mountpoint -q "$mnt" 2>/dev/null; then umount "$mnt"; fi
+  # The loop devices over this run's files (made in command substitutions: found by file).
+  local f l
+  for f in "$dir"/*.img "$shm"/*.img; do
+    for l in $(losetup -j "$f" -n -O NAME 2>/dev/null); do losetup -d "$l" || true; done
+  done
   rm -rf "$dir" "$shm"
 }
 trap cleanup EXIT
@@ -75,7 +78,7 @@ timed() {
   echo "$t1 - $t0" | bc -l
 }
 json_num() { grep -o "\"$1\":[0-9.e+-]*" "$2" | head -1 | cut -d: -f2; }
-loop_of() { local l; l=$(losetup --find --show "$@"); loops+=("$l"); echo "$l"; }
+loop_of() { losetup --find --show "$@"; }
 
 echo "preparing ${size_gib} GiB files in $dir and RAM disks in $shm ..." >&2
 for f in a_virgin b_virgin b_scratch; do
