@@ -214,9 +214,9 @@ const std::vector<CommandInfo>& commands() {
          "Apply a stream from 'schelk send' (stdin or -i FILE): a full stream initialises a new "
          "pair (--virgin --scratch --ramdisk --mount-point), an incremental one brings this "
          "unmounted pair to the sender's generation; --dry-run only checks it",
-         {"json", "input", "dry-run", "verify", "virgin", "scratch", "ramdisk", "mount-point",
-          "mount-options", "dm-era-name", "allow-any-ramdisk"},
-         false,
+         {"json", "input", "dry-run", "verify", "finish", "virgin", "scratch", "ramdisk",
+          "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
+         true,
          [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
          {},
          "a full stream: both volumes given (asks first); an incremental one: the stream's blocks "
@@ -318,6 +318,8 @@ constexpr OptionDoc kCommandOptions[] = {
     {"output", 'o', "FILE", "send: write the stream to FILE (default stdout)", false, true},
     {"zstd-level", 0, "N", "send: zstd level for the extents, 0 = off (default 1)"},
     {"input", 'i', "FILE", "receive: read the stream from FILE (default stdin)", false, true},
+    {"finish", 0, "",
+     "receive: only roll back or finish a receive that was interrupted; read no stream"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -650,6 +652,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   p.send.json = vm.count("json") > 0;
   p.receive.input.file = str("input");
   p.receive.dry_run = vm.count("dry-run") > 0;
+  p.receive.finish = vm.count("finish") > 0;
   if (p.command == "receive" && !p.help && !p.version &&
       (vm.count("virgin") || vm.count("scratch") || vm.count("ramdisk") ||
        vm.count("mount-point"))) {

@@ -11,6 +11,7 @@
 
 #include "base/posix_io.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/receive_log.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/workflow.hpp"
 
@@ -235,6 +236,10 @@ void plan_files(const Context& ctx, const State& st, const Observation& o, Plan&
       plan.pending = o.journal->operation;
     }
   }
+  // A receive a kill interrupted: receive --finish settles it (it copies; repair does not).
+  if (!plan.pending && std::filesystem::exists(receive_log_path_for(ctx.options().state_path))) {
+    plan.pending = "receive";
+  }
   if (!o.stamp_error.empty()) {
     const auto stamp = scratch_stamp_path_for(ctx.options().state_path);
     plan.actions.push_back({{"remove_unreadable_scratch_stamp",
@@ -337,7 +342,11 @@ void cmd_repair(Context& ctx, const RepairOptions& opts) {
   if (!plan.problems.empty()) {
     throw std::runtime_error(plan.problems.front().message);
   }
-  if (plan.pending) {
+  if (plan.pending == "receive") {
+    out << "Pending: an interrupted receive; run 'schelk receive --finish' to roll it back or "
+           "finish it (repair does not copy).\n";
+    ctx.report().exit_code = kExitInterrupted;
+  } else if (plan.pending) {
     out << "Pending: an interrupted " << *plan.pending << " saved its written set; run 'schelk "
         << *plan.pending << "' to finish it (repair does not copy).\n";
     ctx.report().exit_code = kExitInterrupted;

@@ -18,26 +18,48 @@
 #include "src/forensics/ext4_used_blocks.hpp"
 #include "src/history/run_history.hpp"
 #include "src/stream/stream_writer.hpp"
+#include "src/workflow/stream_report.hpp"
 #include "src/workflow/workflow.hpp"
 #include "src/workflow/written_set.hpp"
 
 namespace schelk {
 namespace {
 
-// Sorted, disjoint, adjacent ranges joined.
-std::vector<BlockRange> union_of(std::vector<BlockRange> all) {
-  std::sort(all.begin(), all.end(),
-            [](const BlockRange& a, const BlockRange& b) { return a.begin < b.begin; });
-  std::vector<BlockRange> out;
-  for (const auto& r : all) {
-    if (!out.empty() && r.begin <= out.back().end) {
-      out.back().end = std::max(out.back().end, r.end);
-    } else {
-      out.push_back(r);
+// Keeps the kernel reading up to kWindow bytes ahead of send's synchronous reads
+// (POSIX_FADV_WILLNEED, in pieces of at most one record): the scattered small extents of a delta
+// are then read in parallel by the device instead of one round trip each.
+class ReadAhead {
+ public:
+  static constexpr uint64_t kWindow = uint64_t{64} << 20;
+  ReadAhead(int fd, const std::vector<BlockRange>& ranges, uint64_t g, uint64_t volume,
+            uint64_t piece)
+      : fd_(fd), ranges_(ranges), g_(g), volume_(volume), piece_(piece) {}
+  // Called before reading `n` bytes: advises what lies within the window after them.
+  void consume(uint64_t n) {
+    consumed_ += n;
+    while (advised_ < consumed_ + kWindow && index_ < ranges_.size()) {
+      const uint64_t end = std::min(ranges_[index_].end * g_, volume_);
+      const uint64_t at = std::max(ranges_[index_].begin * g_, at_);
+      if (at >= end) {
+        ++index_;
+        continue;
+      }
+      const uint64_t len = std::min(piece_, end - at);
+      ::posix_fadvise(fd_, static_cast<off_t>(at), static_cast<off_t>(len), POSIX_FADV_WILLNEED);
+      advised_ += len;
+      at_ = at + len;
     }
   }
-  return out;
-}
+
+ private:
+  int fd_;
+  const std::vector<BlockRange>& ranges_;
+  uint64_t g_, volume_, piece_;
+  size_t index_ = 0;
+  uint64_t at_ = 0;  // the next byte to advise
+  uint64_t advised_ = 0;
+  uint64_t consumed_ = 0;
+};
 
 stream::StreamHeader header_for(const State& st, uint64_t volume, const SendOptions& opts) {
   stream::StreamHeader h;
@@ -113,7 +135,7 @@ std::vector<BlockRange> generation_delta(const std::filesystem::path& history_di
                                std::to_string(g) + "; send --full instead.");
     }
   }
-  return union_of(std::move(all));
+  return merge_ranges(std::move(all));
 }
 
 void cmd_send(Context& ctx, const SendOptions& opts) {
@@ -130,6 +152,7 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
         "An interrupted recover or promote is pending: virgin may be half updated. Finish it "
         "first (see 'schelk status').");
   }
+  refuse_if_receive_pending(ctx);
   auto& volumes = ctx.volumes();
   const uint64_t volume = volumes.size(st.virgin);
   if (volumes.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
@@ -158,11 +181,13 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
   stream::StreamWriter writer(output.sink(), header_for(st, volume, opts));
   const uint32_t chunk = stream::max_extent_bytes(static_cast<uint32_t>(g));
   std::vector<std::byte> buf(chunk);
+  ReadAhead ahead(src.get(), ranges, g, volume, chunk);
   for (const auto& r : ranges) {
     const uint64_t end = std::min(r.end * g, volume);
     for (uint64_t at = r.begin * g; at < end; at += chunk) {
       base::throw_if_interrupted_unchanged();
       const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, end - at));
+      ahead.consume(n);
       if (base::pread_full(src.get(), std::span(buf.data(), n), at, "virgin " + st.virgin) != n) {
         throw std::runtime_error("virgin " + st.virgin + " ended at byte " + std::to_string(at));
       }
@@ -174,15 +199,9 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
   timer.stop();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  report_stream_fields(ctx.report(), writer.header(), totals);
   auto& f = ctx.report().fields;
-  f["baseline_id"] = *st.baseline_id;
-  f["full"] = opts.full;
   f["blocks_carried"] = carried;  // "used" (the filesystem's), "all" or "changed"
-  f["from_generation"] = opts.full ? 0 : *opts.from_generation;
-  f["to_generation"] = st.generation;
-  f["extents"] = totals.extents;
-  f["data_bytes"] = totals.data_bytes;
-  f["stream_bytes"] = totals.stream_bytes;
   f["zstd_level"] = opts.zstd_level;
   f["output"] = output.name();
   ctx.report().bytes_copied = totals.data_bytes;

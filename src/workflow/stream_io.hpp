@@ -19,6 +19,7 @@ struct StreamOutputOptions {
 
 struct StreamInputOptions {
   std::optional<std::string> file;  // stdin when absent
+  bool from_stdin() const { return !file; }
 };
 
 class StreamOutput {
