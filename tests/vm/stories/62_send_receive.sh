@@ -2,8 +2,8 @@
 # Issue 12 on the real kernel: a baseline travels from pair A (the emulated NVMe disks, brd) to
 # pair B (loop devices over files on the guest's tmpfs, its own state file, metadata device and
 # dm-era name): `send --full | receive` makes B, two more promotes on A reach B as incremental
-# streams; B's virgin equals A's after each. Then B lives on its own (mount, write, recover), and a
-# stream for the wrong generation is refused without touching B.
+# streams; B's virgin equals A's after each; a stream for the wrong generation is refused without
+# touching B and one B already holds is a no-op. Then B lives on its own (mount, write, recover).
 # Whole volumes are compared: a full stream carries only the blocks ext4 uses, so both pairs start
 # zeroed (A's disks are fresh sparse files, B's fresh tmpfs files) and nothing is deleted on A
 # before the full send; what a later delete frees keeps the same bytes on both sides.
@@ -58,6 +58,25 @@ ship() {
   fi
 }
 
+# refuse_stale: with A at generation 3 and B at 2, a stream from generation 1 is refused before
+# anything is written: B's generation, virgin (sha256) and scratch (equal to virgin) unchanged.
+refuse_stale() {
+  step "a stream for the wrong generation is refused; B is untouched"
+  local sha
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  sha=$(sha256sum <"$BV")
+  check "send --from-generation 1 (B is at 2)" sk send --from-generation 1 -o /tmp/stale.schelk
+  check_output_contains "receive refuses it, naming the generations" \
+    'starts at generation 1, this pair is at generation 2' skb -y receive -i /tmp/stale.schelk
+  check_fails "and exits non-zero" skb -y receive -i /tmp/stale.schelk
+  skbj b_after_refusal status
+  check_eq "B stays at generation 2" 2 "$(jget $J/b_after_refusal.json generation)"
+  check "and no receive log is left" test ! -e "$SKB_STATE.receive"
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  check_eq "B's virgin sha256 unchanged" "$sha" "$(sha256sum <"$BV")"
+  check_same_bytes "B's scratch still equals its virgin" "$BV" "$BS"
+}
+
 # A's files, their sums kept to read them back on B.
 manifest() { (cd "$MP" && find . -type f ! -path './lost+found/*' | sort | xargs sha256sum); }
 
@@ -104,23 +123,19 @@ for g in 2 3; do
   manifest >/tmp/manifest.$g
   check "[gen $g] promote A" sk -y promote
   check_differ_bytes "[gen $g] A's virgin moved on from B's" "$VIRGIN" "$BV"
+  [ $g = 3 ] && refuse_stale
   ship gen$g $((g - 1))
   json_check "[gen $g] receive reports the generations it moved B between" $J/recv_gen$g.json \
     "d.get('from_generation') == $((g - 1)) and d.get('to_generation') == $g"
   same_baseline gen$g $g
 done
 
-step "a stream for the wrong generation is refused; B is untouched"
-check "send --from-generation 2 (B is at 3)" sk send --from-generation 2 -o /tmp/stale.schelk
-check_output_contains "receive refuses it, naming the generations" 'generation 2.*generation 3' \
-  skb -y receive -i /tmp/stale.schelk
-check_fails "and exits non-zero" skb -y receive -i /tmp/stale.schelk
-skbj b_after_refusal status
-check_eq "B stays at generation 3" 3 "$(jget $J/b_after_refusal.json generation)"
-check "and no receive journal is left" test ! -e "$SKB_STATE.receive"
-# B equalled A (unchanged since) just before: a byte compare shows more than a checksum would.
-check_same_bytes "B's virgin unchanged: still A's" "$VIRGIN" "$BV"
-check_same_bytes "B's scratch unchanged: still B's virgin" "$BV" "$BS"
+step "the gen 3 stream again: already applied, a no-op"
+check "send --from-generation 2 again" sk send --from-generation 2 -o /tmp/again.schelk
+skbj again -y receive -i /tmp/again.schelk
+check_eq "receive exits 0" 0 "$rc"
+json_check "and does nothing" $J/again.json "d['outcome'] == 'nothing_to_do'"
+check_same_bytes "B's virgin still equals A's" "$VIRGIN" "$BV"
 
 step "pair B lives on its own: mount, files read back, write, recover"
 check "mount B" skb mount
