@@ -14,7 +14,7 @@
 #include "src/workflow/receive_steps.hpp"
 #include "src/workflow/stream_report.hpp"
 #include "src/workflow/test_hook.hpp"
-#include "src/workflow/volume_writer.hpp"
+#include "src/workflow/volume_batch_io.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {

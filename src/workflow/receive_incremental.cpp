@@ -16,7 +16,7 @@
 #include "src/workflow/stream_report.hpp"
 #include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
-#include "src/workflow/volume_writer.hpp"
+#include "src/workflow/volume_batch_io.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {

@@ -1,0 +1,168 @@
+#include "src/workflow/volume_batch_io.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "base/errno.hpp"
+#include "src/workflow/written_set.hpp"
+
+namespace schelk {
+namespace {
+
+constexpr size_t kBatchBytes = size_t{64} << 20;
+constexpr size_t kAlign = 4096;
+constexpr size_t kPiece = size_t{1} << 20;  // bytes per write
+constexpr unsigned kDepth = 32;             // writes in flight
+
+size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+// Runs `pieces` (tags = their indexes) at most kDepth at a time; throws naming the first that
+// failed or came short.
+void run_pieces(copier::IoEngine& engine, const std::vector<copier::IoRequest>& pieces,
+                const char* verb, const std::string& path) {
+  std::vector<copier::Completion> done;
+  size_t next = 0;
+  unsigned in_flight = 0;
+  while (next < pieces.size() || in_flight > 0) {
+    while (next < pieces.size() && in_flight < kDepth) {
+      engine.submit(pieces[next++]);
+      ++in_flight;
+    }
+    done.clear();
+    engine.wait(done);
+    for (const auto& c : done) {
+      const auto& r = pieces.at(c.tag);
+      const std::string where = path + " at byte " + std::to_string(r.offset);
+      if (c.res < 0) base::throw_errno(-c.res, std::string("Cannot ") + verb + " " + where);
+      if (static_cast<uint32_t>(c.res) != r.length) {
+        throw std::runtime_error(std::string("Short ") + verb + " of " + where);
+      }
+      --in_flight;
+    }
+  }
+}
+
+std::unique_ptr<copier::IoEngine> make_engine(const copier::Device& device,
+                                              const base::AlignedBuffer& buffer) {
+  copier::EngineSetup setup;
+  setup.fds = {device.fd()};
+  setup.buffers = {std::span(buffer.data(), buffer.size())};
+  setup.depth = kDepth;
+  return copier::make_engine_factory(copier::EngineKind::kAuto)->create(setup);
+}
+
+}  // namespace
+
+BatchedVolumeWriter::BatchedVolumeWriter(const std::string& device, uint64_t block_size,
+                                         BeforeWrite before_write)
+    : path_(device),
+      block_size_(block_size),
+      before_write_(std::move(before_write)),
+      device_(copier::open_device(device, copier::Access::kWrite, true)),
+      held_(kBatchBytes),
+      engine_(make_engine(device_, held_)) {}
+
+BatchedVolumeWriter::~BatchedVolumeWriter() = default;
+
+void BatchedVolumeWriter::add(uint64_t offset, std::span<const uint8_t> data) {
+  if (data.empty()) return;
+  if (!open_) throw std::logic_error("BatchedVolumeWriter::add after finish");
+  if (data.size() > held_.size()) throw std::invalid_argument("extent larger than a batch");
+  if (align_up(used_) + data.size() > held_.size()) flush();
+  const size_t at = align_up(used_);
+  std::memcpy(held_.data() + at, data.data(), data.size());
+  used_ = at + data.size();
+  held_extents_.push_back({offset, at, data.size()});
+  const BlockRange r{offset / block_size_, (offset + data.size() + block_size_ - 1) / block_size_};
+  append_range(held_ranges_, r);
+  append_range(ranges_, r);
+  bytes_ += data.size();
+}
+
+void BatchedVolumeWriter::flush() {
+  if (held_extents_.empty()) return;
+  if (before_write_) before_write_(held_ranges_);
+  // Every piece: its volume offset and length; a completion's tag is its index.
+  std::vector<copier::IoRequest> pieces;
+  for (const auto& e : held_extents_) {
+    for (size_t at = 0; at < e.size; at += kPiece) {
+      copier::IoRequest r;
+      r.op = copier::IoOp::kWrite;
+      r.offset = e.offset + at;
+      r.buf = held_.data() + e.at + at;
+      r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, e.size - at));
+      r.tag = pieces.size();
+      pieces.push_back(r);
+    }
+  }
+  run_pieces(*engine_, pieces, "write", path_);
+  used_ = 0;
+  held_extents_.clear();
+  held_ranges_.clear();
+}
+
+void BatchedVolumeWriter::finish() {
+  flush();
+  if (::fdatasync(device_.fd()) != 0) base::throw_errno(errno, "Cannot sync " + path_);
+  engine_.reset();
+  device_ = copier::Device{};  // the exclusive open ends: the copier opens the volume next
+  open_ = false;
+}
+
+BatchedVolumeReader::BatchedVolumeReader(const std::string& device, uint64_t block_size,
+                                         uint64_t volume_bytes,
+                                         const std::vector<BlockRange>& ranges, uint32_t piece_max)
+    : path_(device),
+      device_(copier::open_device(device, copier::Access::kRead, false)),
+      buffer_(kBatchBytes),
+      engine_(make_engine(device_, buffer_)),
+      ranges_(ranges),
+      block_size_(block_size),
+      volume_bytes_(volume_bytes),
+      piece_max_(piece_max) {}
+
+BatchedVolumeReader::~BatchedVolumeReader() = default;
+
+// Plans the next pieces that fit the buffer, reads them all, and queues them in order.
+void BatchedVolumeReader::fill() {
+  ready_.clear();
+  ready_next_ = 0;
+  std::vector<copier::IoRequest> reads;
+  size_t used = 0;
+  while (range_ < ranges_.size()) {
+    const uint64_t end = std::min(ranges_[range_].end * block_size_, volume_bytes_);
+    const uint64_t at = std::max(ranges_[range_].begin * block_size_, at_);
+    if (at >= end) {
+      ++range_;
+      continue;
+    }
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(piece_max_, end - at));
+    if (align_up(used) + n > buffer_.size()) break;
+    const size_t slot = align_up(used);
+    ready_.push_back({at, slot, n});
+    for (size_t off = 0; off < n; off += kPiece) {
+      copier::IoRequest r;
+      r.op = copier::IoOp::kRead;
+      r.offset = at + off;
+      r.buf = buffer_.data() + slot + off;
+      r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, n - off));
+      r.tag = reads.size();
+      reads.push_back(r);
+    }
+    used = slot + n;
+    at_ = at + n;
+  }
+  run_pieces(*engine_, reads, "read", path_);
+}
+
+std::optional<BatchedVolumeReader::Piece> BatchedVolumeReader::next() {
+  if (ready_next_ == ready_.size()) fill();
+  if (ready_next_ == ready_.size()) return std::nullopt;
+  const auto& r = ready_[ready_next_++];
+  return Piece{r.offset,
+               std::span(reinterpret_cast<const uint8_t*>(buffer_.data() + r.at), r.size)};
+}
+
+}  // namespace schelk

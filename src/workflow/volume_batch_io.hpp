@@ -1,0 +1,101 @@
+// Batched volume I/O at the device's speed, as the copier does it (O_DIRECT, 1 MiB pieces, many in
+// flight through the copier's I/O engine: io_uring, else pwrite), for data that passes through
+// this process: receive writing a stream's extents, send reading the extents it ships.
+//
+// BatchedVolumeWriter writes a stream's checked extents to a volume in batches (up to 64 MiB held
+// in memory), so that whatever must be on disk before a batch's data (the receive log's ranges)
+// costs one sync per batch rather than one per extent. Each batch is written as the copier writes:
+// O_DIRECT, many writes in flight through its I/O engine (io_uring, else pwrite), so a stream is
+// written at the device's speed and not through the page cache. Extents come in increasing offset
+// order (the stream guarantees it); their blocks are kept joined.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/aligned_buffer.hpp"
+#include "copier/device.hpp"
+#include "copier/io_engine.hpp"
+#include "src/state/journal.hpp"
+
+namespace schelk {
+
+class BatchedVolumeWriter {
+ public:
+  // Called with a batch's block ranges before its data is written.
+  using BeforeWrite = std::function<void(const std::vector<BlockRange>&)>;
+  // Opens `device` for writing (exclusively when it is a block device). Throws std::system_error.
+  BatchedVolumeWriter(const std::string& device, uint64_t block_size, BeforeWrite before_write);
+  ~BatchedVolumeWriter();
+
+  void add(uint64_t offset, std::span<const uint8_t> data);
+  // Writes what is held, syncs the volume and closes it.
+  void finish();
+  // Every block added so far (written or held), joined, in order.
+  const std::vector<BlockRange>& ranges() const { return ranges_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  void flush();
+
+  std::string path_;
+  uint64_t block_size_;
+  BeforeWrite before_write_;
+  copier::Device device_;
+  base::AlignedBuffer held_;
+  size_t used_ = 0;  // of held_, each extent starting on a 4 KiB boundary (O_DIRECT)
+  std::unique_ptr<copier::IoEngine> engine_;
+  struct Held {
+    uint64_t offset;
+    size_t at;
+    size_t size;
+  };
+  std::vector<Held> held_extents_;
+  std::vector<BlockRange> held_ranges_;
+  std::vector<BlockRange> ranges_;
+  uint64_t bytes_ = 0;
+  bool open_ = true;
+};
+
+// Reads block ranges of a volume in order, in pieces of at most `piece_max` bytes (a record),
+// a batch of up to 64 MiB read ahead at a time with many reads in flight.
+class BatchedVolumeReader {
+ public:
+  // Throws std::system_error.
+  BatchedVolumeReader(const std::string& device, uint64_t block_size, uint64_t volume_bytes,
+                      const std::vector<BlockRange>& ranges, uint32_t piece_max);
+  ~BatchedVolumeReader();
+  struct Piece {
+    uint64_t offset;
+    std::span<const uint8_t> data;  // valid until the next call
+  };
+  // The next piece in volume order, nullopt at the end.
+  std::optional<Piece> next();
+
+ private:
+  void fill();
+
+  std::string path_;
+  copier::Device device_;
+  base::AlignedBuffer buffer_;
+  std::unique_ptr<copier::IoEngine> engine_;
+  const std::vector<BlockRange>& ranges_;
+  uint64_t block_size_, volume_bytes_;
+  uint32_t piece_max_;
+  size_t range_ = 0;
+  uint64_t at_ = 0;  // the next byte to plan
+  struct Ready {
+    uint64_t offset;
+    size_t at;
+    size_t size;
+  };
+  std::vector<Ready> ready_;
+  size_t ready_next_ = 0;
+};
+
+}  // namespace schelk
