@@ -18,16 +18,18 @@
 namespace schelk {
 
 struct StreamOutputOptions {
-  std::optional<std::string> file;          // stdout when absent; with part_size, the parts' prefix
-  std::optional<uint64_t> part_size;        // cut into parts of at most this many bytes
-  std::optional<std::string> part_command;  // with part_size: `sh -c CMD` takes each part
+  std::optional<std::string> file;  // stdout when absent; with part_size, the parts' prefix
+  std::optional<uint64_t> part_size = std::nullopt;  // cut into parts of at most this many bytes
+  std::optional<std::string> part_command =
+      std::nullopt;  // with part_size: `sh -c CMD` takes each part
   bool to_stdout() const { return !file && !part_command; }
 };
 
 struct StreamInputOptions {
-  std::optional<std::string> file;          // stdin when absent
-  std::optional<std::string> parts;         // read PREFIX.000000, PREFIX.000001, ... as needed
-  std::optional<std::string> part_command;  // `sh -c CMD` gives each part, as needed
+  std::optional<std::string> file;  // stdin when absent
+  std::optional<std::string> parts =
+      std::nullopt;  // read PREFIX.000000, PREFIX.000001, ... as needed
+  std::optional<std::string> part_command = std::nullopt;  // `sh -c CMD` gives each part, as needed
 };
 
 // "64M", "1G", "1048576": bytes with an optional IEC suffix K, M, G or T (also KiB, MiB, ...).

@@ -25,26 +25,22 @@ namespace {
 
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 
-class VecSink final : public ByteSink {
- public:
-  std::vector<uint8_t> bytes;
-  void write(const void* p, size_t n) override {
-    const auto* b = static_cast<const uint8_t*>(p);
-    bytes.insert(bytes.end(), b, b + n);
-  }
-};
+void append(std::vector<uint8_t>& to, const void* p, size_t n) {
+  to.insert(to.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+}
 
-class TeeSink final : public ByteSink {
+// Passes every byte on to `to` and keeps a copy.
+class CopyingSink final : public ByteSink {
  public:
-  TeeSink(ByteSink& a, ByteSink& b) : a_(a), b_(b) {}
+  explicit CopyingSink(ByteSink& to) : to_(to) {}
   void write(const void* p, size_t n) override {
-    a_.write(p, n);
-    b_.write(p, n);
+    to_.write(p, n);
+    append(copy, p, n);
   }
+  std::vector<uint8_t> copy;
 
  private:
-  ByteSink& a_;
-  ByteSink& b_;
+  ByteSink& to_;
 };
 
 struct Extent {
@@ -52,59 +48,63 @@ struct Extent {
   uint64_t length;
 };
 
+// A full stream, raw (zstd off), so its length follows from the extents'.
 StreamHeader header(uint64_t volume, uint32_t bs) {
-  StreamHeader h;
-  h.full = true;
-  h.baseline_id.fill(0x5a);
-  h.to_generation = 4;
-  h.volume_bytes = volume;
-  h.block_size = bs;
-  h.zstd_level = 0;  // raw: the stream's length follows from the extents'
-  h.fstype = "ext4";
-  h.superblock_sha256.fill(0xcd);
-  return h;
+  return {.full = true,
+          .baseline_id = {0x5a, 1, 2, 3},
+          .from_generation = 0,
+          .to_generation = 4,
+          .volume_bytes = volume,
+          .block_size = bs,
+          .zstd_level = 0,
+          .fstype = "ext4",
+          .superblock_sha256 = {0xcd}};
 }
 
-std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(rng());
+// Incompressible bytes, 8 at a time.
+std::vector<uint8_t> random_bytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v((n + 7) / 8 * 8);
+  for (size_t i = 0; i < v.size(); i += 8) {
+    const uint64_t x = rng();
+    std::memcpy(&v[i], &x, 8);
+  }
+  v.resize(n);
   return v;
 }
 
 // Writes the extents (random data) into `sink` and returns the whole stream as written.
 std::vector<uint8_t> write_stream(ByteSink& sink, uint64_t volume, const std::vector<Extent>& xs,
                                   uint32_t bs = 512) {
-  VecSink copy;
-  TeeSink tee(sink, copy);
+  CopyingSink tee(sink);
   StreamWriter w(tee, header(volume, bs));
   uint32_t seed = 1;
   for (const auto& x : xs) w.add(x.offset, random_bytes(static_cast<size_t>(x.length), seed++));
   w.finish();
-  return copy.bytes;
+  return tee.copy;
 }
 
 // Every byte `source` gives, through StreamReader (which checks them all).
 std::vector<uint8_t> read_through(ByteSource& source, uint64_t* extents = nullptr) {
-  VecSink seen;
+  std::vector<uint8_t> seen;
   class Recording final : public ByteSource {
    public:
-    Recording(ByteSource& s, VecSink& v) : s_(s), v_(v) {}
+    Recording(ByteSource& s, std::vector<uint8_t>& v) : s_(s), v_(v) {}
     size_t read(void* p, size_t n) override {
       const size_t got = s_.read(p, n);
-      v_.write(p, got);
+      append(v_, p, got);
       return got;
     }
 
    private:
     ByteSource& s_;
-    VecSink& v_;
+    std::vector<uint8_t>& v_;
   } recording(source, seen);
   StreamReader r(recording);
   while (r.next()) {
   }
   if (extents) *extents = r.totals().extents;
-  return seen.bytes;
+  return seen;
 }
 
 std::vector<uint8_t> file_bytes(const fs::path& p) {
