@@ -3,12 +3,12 @@
 #include "src/state/journal.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "base/errno.hpp"
+#include "base/strings.hpp"
 #include "src/state/state.hpp"
 
 namespace schelk {
@@ -17,16 +17,13 @@ namespace {
 constexpr const char* kMagic = "schelk-written-set 1";
 
 uint64_t parse_u64(const std::string& s, int line) {
-  uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  // Digits only (no sign, no blanks) and at most 2^64-1: an overflow used to escape as
-  // std::stoull's bare "stoull".
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || ec != std::errc() ||
-      end != s.data() + s.size()) {
+  // An overflow used to escape as std::stoull's bare "stoull".
+  const auto v = base::parse_decimal_u64(s);
+  if (!v) {
     throw StateError("Recovery journal is corrupted: bad number '" + s + "' on line " +
                      std::to_string(line));
   }
-  return v;
+  return *v;
 }
 
 }  // namespace

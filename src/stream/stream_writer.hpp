@@ -31,6 +31,7 @@ class StreamWriter {
   void add(uint64_t offset, std::span<const uint8_t> data);
   // Writes the trailer; nothing may be added after.
   StreamTotals finish();
+  const StreamHeader& header() const { return header_; }
 
  private:
   void write_bytes(const void* p, size_t n);

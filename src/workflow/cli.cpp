@@ -214,8 +214,8 @@ const std::vector<CommandInfo>& commands() {
          "Apply a stream from 'schelk send' (stdin or -i FILE): a full stream initialises a new "
          "pair (--virgin --scratch --ramdisk --mount-point), an incremental one brings this "
          "unmounted pair to the sender's generation; --dry-run only checks it",
-         {"json", "input", "parts", "part-command", "dry-run", "verify", "virgin", "scratch",
-          "ramdisk", "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
+         {"json", "input", "parts", "part-command", "dry-run", "verify", "finish", "virgin",
+          "scratch", "ramdisk", "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
          {},
@@ -327,6 +327,8 @@ constexpr OptionDoc kCommandOptions[] = {
     {"parts", 0, "PREFIX",
      "receive: read the stream from PREFIX.000000, PREFIX.000001, ... as it needs them", false,
      true},
+    {"finish", 0, "",
+     "receive: only roll back or finish a receive that was interrupted; read no stream"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
     {"keep-bytes", 0, "BYTES", "history: keep at most BYTES of records (default 268435456)"},
     {"json", 0, "",
@@ -692,6 +694,7 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
     }
   }
   p.receive.dry_run = vm.count("dry-run") > 0;
+  p.receive.finish = vm.count("finish") > 0;
   if (p.command == "receive" && !p.help && !p.version &&
       (vm.count("virgin") || vm.count("scratch") || vm.count("ramdisk") ||
        vm.count("mount-point"))) {

@@ -29,6 +29,7 @@ void full_recover_locked(Context& ctx, bool verify, bool force) {
     st.is_mounted = false;
     st.current_era.reset();
   }
+  refuse_if_receive_pending(ctx);
   if (auto j = load_journal(ctx.options().state_path); j && j->operation == "promote") {
     throw std::runtime_error(
         "An interrupted promote left virgin partly overwritten; run "

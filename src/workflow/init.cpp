@@ -7,9 +7,11 @@
 #include "base/format.hpp"
 #include "src/dm/era_status.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/receive_log.hpp"
 #include "src/state/state_validate.hpp"
 #include "src/volume/volume.hpp"
 #include "src/workflow/guard_discard.hpp"
+#include "src/workflow/init_steps.hpp"
 #include "src/workflow/init_values.hpp"
 #include "src/workflow/ramdisk_check.hpp"
 #include "src/workflow/untracked_writes.hpp"
@@ -18,14 +20,6 @@
 
 namespace schelk {
 namespace {
-
-enum class InitKind { kNew, kFrom };
-
-// What the checks found out: the common volume size and the filesystem type.
-struct CheckedInit {
-  uint64_t size = 0;
-  std::string fstype;
-};
 
 void refuse_mounted_or_confirm_reinit(Context& ctx) {
   const auto existing = load_state(ctx.options().state_path);
@@ -52,7 +46,8 @@ std::string filesystem_type(Context& ctx, const InitOptions& o, InitKind kind) {
   return *detected;
 }
 
-// Everything that can refuse, in schelk's order, before anything is written.
+}  // namespace
+
 CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& volumes = ctx.volumes();
   // The plain values first: they need no device, and a typo in one is reported before any
@@ -88,6 +83,8 @@ CheckedInit check_init(Context& ctx, const InitOptions& o, InitKind kind) {
   require_state_dir_writable(ctx.options().state_path);
   return checked;
 }
+
+namespace {
 
 void confirm_destruction(Context& ctx, const InitOptions& o, InitKind kind) {
   auto& out = ctx.out();
@@ -141,7 +138,10 @@ void make_volumes(Context& ctx, const InitOptions& o, InitKind kind, uint64_t si
   }
 }
 
-void save_initialized_state(Context& ctx, const InitOptions& o, const std::string& fstype) {
+}  // namespace
+
+void save_initialized_state(Context& ctx, const InitOptions& o, const std::string& fstype,
+                            const NewBaseline& baseline) {
   State st;
   st.virgin = o.virgin;
   st.scratch = o.scratch;
@@ -153,7 +153,8 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   st.virgin_superblock_hash = ctx.volumes().hash_superblock(o.virgin);
   st.dm_era_name = o.dm_era_name;
   st.allow_any_ramdisk = o.allow_any_ramdisk;
-  st.baseline_id = make_baseline_id();  // a new baseline, generation 0
+  st.baseline_id = baseline.id;
+  st.generation = baseline.generation;
   mark_scratch_clean(st);
   StepTimer timer(ctx.report(), "stamp scratch");
   record_scratch_untouched(ctx, st);
@@ -161,6 +162,7 @@ void save_initialized_state(Context& ctx, const InitOptions& o, const std::strin
   ctx.save(st);
   timer.next("remove written set");
   remove_journal(ctx.options().state_path);  // a journal from the old setup means nothing now
+  remove_receive_log(ctx.options().state_path);
   timer.stop();
 }
 
@@ -173,6 +175,8 @@ void print_initialized(std::ostream& out, const InitOptions& o, const std::strin
   warn_if_discard_option(out, o.mount_options);
 }
 
+namespace {
+
 void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   ctx.require_root();
   auto lock = ctx.lock();
@@ -181,7 +185,7 @@ void run_init(Context& ctx, const InitOptions& o, InitKind kind) {
   timer.stop();
   confirm_destruction(ctx, o, kind);
   make_volumes(ctx, o, kind, checked.size);
-  save_initialized_state(ctx, o, checked.fstype);
+  save_initialized_state(ctx, o, checked.fstype, {make_baseline_id(), 0});  // a new baseline
   print_initialized(ctx.out(), o, ctx.options().state_path.string());
 }
 

@@ -33,6 +33,7 @@ uint64_t check_mount(Context& ctx, const State& st) {
                           "'schelk restore --full-if-needed'.)"));
   }
   if (st.needs_full_recover) throw std::runtime_error(needs_full_recover_message(st));
+  refuse_if_receive_pending(ctx);
   if (ctx.mounter().is_mounted(st.mount_point)) {
     throw std::runtime_error("Mountpoint " + st.mount_point +
                              " is already in use. State says not mounted, but filesystem is "

@@ -178,6 +178,7 @@ void run_overhead(Context& ctx, const OverheadOptions& opts, FioRunner& fio) {
     throw std::runtime_error(
         "An interrupted recover or promote is pending; finish it first (see 'schelk status').");
   }
+  refuse_if_receive_pending(ctx);
   if (!fio.find()) {
     throw std::runtime_error(
         "fio is not installed; schelk overhead measures with it: apt-get install fio");

@@ -25,6 +25,7 @@ struct ReceiveOptions {
   StreamInputOptions input;
   bool dry_run = false;
   bool verify = false;  // the copies of the stream's blocks are read back and compared
+  bool finish = false;  // only settle an interrupted receive; read no stream
   // A full stream: the new pair (granularity and fstype come from the stream).
   std::optional<InitOptions> init;
 };

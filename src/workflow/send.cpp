@@ -18,26 +18,12 @@
 #include "src/forensics/ext4_used_blocks.hpp"
 #include "src/history/run_history.hpp"
 #include "src/stream/stream_writer.hpp"
+#include "src/workflow/stream_report.hpp"
 #include "src/workflow/workflow.hpp"
 #include "src/workflow/written_set.hpp"
 
 namespace schelk {
 namespace {
-
-// Sorted, disjoint, adjacent ranges joined.
-std::vector<BlockRange> union_of(std::vector<BlockRange> all) {
-  std::sort(all.begin(), all.end(),
-            [](const BlockRange& a, const BlockRange& b) { return a.begin < b.begin; });
-  std::vector<BlockRange> out;
-  for (const auto& r : all) {
-    if (!out.empty() && r.begin <= out.back().end) {
-      out.back().end = std::max(out.back().end, r.end);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
 
 stream::StreamHeader header_for(const State& st, uint64_t volume, const SendOptions& opts) {
   stream::StreamHeader h;
@@ -113,7 +99,7 @@ std::vector<BlockRange> generation_delta(const std::filesystem::path& history_di
                                std::to_string(g) + "; send --full instead.");
     }
   }
-  return union_of(std::move(all));
+  return merge_ranges(std::move(all));
 }
 
 void cmd_send(Context& ctx, const SendOptions& opts) {
@@ -130,6 +116,7 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
         "An interrupted recover or promote is pending: virgin may be half updated. Finish it "
         "first (see 'schelk status').");
   }
+  refuse_if_receive_pending(ctx);
   auto& volumes = ctx.volumes();
   const uint64_t volume = volumes.size(st.virgin);
   if (volumes.hash_superblock(st.virgin) != st.virgin_superblock_hash) {
@@ -174,15 +161,9 @@ void cmd_send(Context& ctx, const SendOptions& opts) {
   timer.stop();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  report_stream_fields(ctx.report(), writer.header(), totals);
   auto& f = ctx.report().fields;
-  f["baseline_id"] = *st.baseline_id;
-  f["full"] = opts.full;
   f["blocks_carried"] = carried;  // "used" (the filesystem's), "all" or "changed"
-  f["from_generation"] = opts.full ? 0 : *opts.from_generation;
-  f["to_generation"] = st.generation;
-  f["extents"] = totals.extents;
-  f["data_bytes"] = totals.data_bytes;
-  f["stream_bytes"] = totals.stream_bytes;
   f["zstd_level"] = opts.zstd_level;
   f["output"] = output.name();
   ctx.report().bytes_copied = totals.data_bytes;

@@ -7,6 +7,7 @@
 
 #include "base/sha256.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/receive_log.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -19,6 +20,8 @@ struct Reality {
   std::optional<bool> discards_off;
   std::optional<Journal> journal;
   std::string journal_error;
+  std::optional<ReceiveLog> receive_log;  // an interrupted receive
+  std::string receive_log_error;
   bool dm_unknown = false;  // device-mapper could not be asked (not root)
 };
 
@@ -27,6 +30,11 @@ void observe_journal(Context& ctx, Reality& r) {
     r.journal = load_journal(ctx.options().state_path);
   } catch (const std::exception& e) {
     r.journal_error = e.what();
+  }
+  try {
+    r.receive_log = load_receive_log(ctx.options().state_path);
+  } catch (const std::exception& e) {
+    r.receive_log_error = e.what();
   }
 }
 
@@ -65,8 +73,8 @@ constexpr Condition kUnreadable{"unreadable", kExitUnreadable};
 constexpr Condition kNeedsFull{"needs_full_recover", kExitNeedsFullRecover};
 
 Condition classify(const std::optional<State>& st, const Reality& r) {
-  if (!r.journal_error.empty()) return kUnreadable;
-  if (r.journal || (r.era && r.era->snapshot_block)) return kInterrupted;
+  if (!r.journal_error.empty() || !r.receive_log_error.empty()) return kUnreadable;
+  if (r.journal || r.receive_log || (r.era && r.era->snapshot_block)) return kInterrupted;
   if (!st) return kNotInitialized;
   // Without root the era device cannot be seen: judge by the mount alone rather than call a
   // healthy mounted volume inconsistent.
@@ -127,6 +135,18 @@ nlohmann::ordered_json status_fields(Context& ctx, const std::optional<State>& s
       j["saved_written_set"] = nullptr;
     }
   }
+  // Added: an incremental receive a kill interrupted (stage "scratch": it rolls back; "virgin":
+  // it finishes), else null.
+  if (r.receive_log) {
+    j["pending_receive"] = {{"from_generation", r.receive_log->from_generation},
+                            {"to_generation", r.receive_log->to_generation},
+                            {"stage", r.receive_log->scratch_complete ? "virgin" : "scratch"},
+                            {"blocks", count_blocks(merge_ranges(r.receive_log->ranges))}};
+  } else if (!r.receive_log_error.empty()) {
+    j["pending_receive"] = {{"error", r.receive_log_error}};
+  } else {
+    j["pending_receive"] = nullptr;
+  }
   return j;
 }
 
@@ -137,6 +157,15 @@ void print_saved_written_set(std::ostream& out, const Reality& r) {
         << "' to finish)\n";
   } else if (!r.journal_error.empty()) {
     out << "  Saved written set: unreadable (" << r.journal_error << ")\n";
+  }
+  if (r.receive_log) {
+    out << "  Interrupted receive: generation " << r.receive_log->from_generation << " to "
+        << r.receive_log->to_generation << ", "
+        << (r.receive_log->scratch_complete ? "virgin partly updated (it finishes)"
+                                            : "scratch partly written (it rolls back)")
+        << "; run 'schelk receive --finish'\n";
+  } else if (!r.receive_log_error.empty()) {
+    out << "  Interrupted receive: unreadable log (" << r.receive_log_error << ")\n";
   }
 }
 

@@ -19,17 +19,20 @@ namespace schelk {
 
 struct StreamOutputOptions {
   std::optional<std::string> file;  // stdout when absent; with part_size, the parts' prefix
-  std::optional<uint64_t> part_size = std::nullopt;  // cut into parts of at most this many bytes
-  std::optional<std::string> part_command =
-      std::nullopt;  // with part_size: `sh -c CMD` takes each part
+  // Cut into parts of at most this many bytes.
+  std::optional<uint64_t> part_size = std::nullopt;
+  // With part_size: `sh -c CMD` takes each part (else files PREFIX.000000, ...).
+  std::optional<std::string> part_command = std::nullopt;
   bool to_stdout() const { return !file && !part_command; }
 };
 
 struct StreamInputOptions {
   std::optional<std::string> file;  // stdin when absent
-  std::optional<std::string> parts =
-      std::nullopt;  // read PREFIX.000000, PREFIX.000001, ... as needed
-  std::optional<std::string> part_command = std::nullopt;  // `sh -c CMD` gives each part, as needed
+  // Read PREFIX.000000, PREFIX.000001, ... as the stream needs them.
+  std::optional<std::string> parts = std::nullopt;
+  // `sh -c CMD` gives each part, as the stream needs them.
+  std::optional<std::string> part_command = std::nullopt;
+  bool from_stdin() const { return !file && !parts && !part_command; }
 };
 
 // "64M", "1G", "1048576": bytes with an optional IEC suffix K, M, G or T (also KiB, MiB, ...).

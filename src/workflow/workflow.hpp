@@ -90,6 +90,9 @@ void full_recover_locked(Context& ctx, bool verify, bool force);
 // Fills the report's fields (the --json object) and prints the text unless opts.json. Throws,
 // after printing what it can, when the state file cannot be read.
 void cmd_status(Context& ctx, const StatusOptions& opts);
+// Throws, naming what to run, while a receive a kill interrupted is pending (scratch partly
+// written, or virgin partly updated): mount, send, full-recover and overhead refuse then.
+void refuse_if_receive_pending(const Context& ctx);
 
 // Throws when a verified copy found mismatches.
 void check_verified(const CopyReport& report, const std::string& src, const std::string& dst);

@@ -14,6 +14,22 @@ uint64_t count_blocks(const std::vector<BlockRange>& ranges) {
   return n;
 }
 
+void append_range(std::vector<BlockRange>& ranges, BlockRange r) {
+  if (!ranges.empty() && r.begin <= ranges.back().end) {
+    ranges.back().end = std::max(ranges.back().end, r.end);
+  } else {
+    ranges.push_back(r);
+  }
+}
+
+std::vector<BlockRange> merge_ranges(std::vector<BlockRange> ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const BlockRange& a, const BlockRange& b) { return a.begin < b.begin; });
+  std::vector<BlockRange> out;
+  for (const auto& r : ranges) append_range(out, r);
+  return out;
+}
+
 std::vector<BlockRange> subtract_ranges(const std::vector<BlockRange>& a,
                                         const std::vector<BlockRange>& b) {
   std::vector<BlockRange> out;

@@ -44,6 +44,11 @@ class SnapshotWrittenSetReader final : public WrittenSetReader {
 };
 
 uint64_t count_blocks(const std::vector<BlockRange>& ranges);
+// Any ranges, sorted, with overlapping and adjacent ones joined.
+std::vector<BlockRange> merge_ranges(std::vector<BlockRange> ranges);
+// Appends `r` to sorted joined `ranges` (r.begin not before the last range's begin), joining it
+// to the last one when they touch.
+void append_range(std::vector<BlockRange>& ranges, BlockRange r);
 // The blocks of `a` not in `b`; both sorted and disjoint, and so is the result.
 std::vector<BlockRange> subtract_ranges(const std::vector<BlockRange>& a,
                                         const std::vector<BlockRange>& b);

@@ -10,9 +10,11 @@
 #include "src/history/run_history.hpp"
 #include "src/stream/stream_reader.hpp"
 #include "src/workflow/receive.hpp"
+#include "tests/support/stream_rigs.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
 using namespace schelk;
+using test::promote_blocks;
 using test::Rig;
 
 namespace {
@@ -43,26 +45,6 @@ Received read_stream(const std::string& path) {
         {e->offset, std::string(reinterpret_cast<const char*>(e->data.data()), e->data.size())});
   }
   return out;
-}
-
-// A promote of the blocks `written` after writing `fill` over them on scratch, recorded in the
-// history as the CLI does.
-void promote_blocks(Rig& rig, std::vector<BlockRange> written, char fill) {
-  auto mount = rig.context();
-  cmd_mount(mount);
-  {
-    std::fstream f(rig.scratch, std::ios::in | std::ios::out | std::ios::binary);
-    for (const auto& r : written) {
-      f.seekp(static_cast<std::streamoff>(r.begin * 4096));
-      const std::string bytes((r.end - r.begin) * 4096, fill);
-      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    }
-  }
-  rig.reader.written = std::move(written);
-  auto ctx = rig.context();
-  ctx.report().command = "promote";
-  cmd_promote(ctx, {});
-  record_run(ctx, unix_now_ms(), "schelk test");
 }
 
 ReceiveOptions receiving(const std::string& path, bool dry_run) {
@@ -210,13 +192,14 @@ TEST_CASE("receive --dry-run: intact streams, and whether they apply to this pai
   CHECK(check.report().fields["to_generation"] == 1);
   CHECK(rig.out.str().find("It applies to this host.") != std::string::npos);
 
-  // A stream from generation 0 does not apply to a pair at generation 1.
+  // A stream from generation 0 to 1 is already applied to a pair at generation 1.
   auto old = rig.context();
   cmd_send(old, SendOptions{.full = false, .from_generation = 0, .output = {delta}});
   auto stale = rig.context();
   cmd_receive(stale, receiving(delta, true));
   CHECK(stale.report().fields["applies"] == false);
-  CHECK(stale.report().fields["why_not"].get<std::string>().find("starts at generation 0") !=
+  CHECK(stale.report().fields["already_applied"] == true);
+  CHECK(stale.report().fields["why_not"].get<std::string>().find("already holds generation 1") !=
         std::string::npos);
 
   // A cut stream is an error naming the byte; without --dry-run nothing is written.
@@ -224,6 +207,8 @@ TEST_CASE("receive --dry-run: intact streams, and whether they apply to this pai
   auto cut = rig.context();
   CHECK_THROWS_WITH(cmd_receive(cut, receiving(delta, true)), Catch::Contains("stream byte"));
   const std::string virgin = test::slurp(rig.virgin);
-  CHECK_THROWS_WITH(cmd_receive(cut, receiving(delta, false)), Catch::Contains("generation"));
+  // Applying it: the pair already holds its generation, so nothing is read or written.
+  cmd_receive(cut, receiving(delta, false));
+  CHECK(cut.report().outcome == "nothing_to_do");
   CHECK(test::slurp(rig.virgin) == virgin);
 }
