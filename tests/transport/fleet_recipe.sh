@@ -48,7 +48,7 @@ update() {
   if [ "$my_id" = "$id" ] && [ "$my_g" = "$g" ]; then
     echo "up to date: $id generation $g"
   elif [ "$my_id" = "$id" ] && [ -n "$(rclone lsf "$dest/$id/g$my_g-g$g.schelk" 2>/dev/null)" ]; then
-    rclone cat "$dest/$id/g$my_g-g$g.schelk" | "$schelk" receive
+    rclone cat "$dest/$id/g$my_g-g$g.schelk" | "$schelk" receive -y
     echo "received $id generation $my_g to $g (incremental)"
   else
     "$schelk" receive --part-command "rclone cat '$dest/$id/g$g.full.'\$SCHELK_PART" -y "$@"
