@@ -29,11 +29,16 @@ publish() {
   [ -n "$id" ] || { echo "fleet_recipe: this host has no baseline id yet" >&2; return 1; }
   "$schelk" send --full --part-size "$part_size" \
     --part-command "rclone rcat '$dest/$id/g$g.full.'\$SCHELK_PART"
+  local tmp
+  tmp=$(mktemp -d)
   for ((from = g > keep ? g - keep : 0; from < g; from++)); do
-    # A delta the history no longer allows is skipped: runners that old take the full stream.
-    "$schelk" send --from-generation "$from" 2>/dev/null |
-      rclone rcat "$dest/$id/g$from-g$g.schelk" || rclone deletefile "$dest/$id/g$from-g$g.schelk" 2>/dev/null || true
+    # Through a file, so that only a whole delta is stored; one the history no longer allows
+    # is skipped (send refuses it), and runners that old take the full stream.
+    if "$schelk" send --from-generation "$from" -o "$tmp/delta" >/dev/null 2>&1; then
+      rclone copyto "$tmp/delta" "$dest/$id/g$from-g$g.schelk"
+    fi
   done
+  rm -rf "$tmp"
   echo "$id $g" | rclone rcat "$dest/current"
   echo "published $id generation $g to $dest"
 }
