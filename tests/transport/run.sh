@@ -40,6 +40,10 @@ export HOME=$work/home RCLONE_CONFIG=$work/rclone.conf
 mkdir -p "$HOME"
 : >"$RCLONE_CONFIG"  # every remote comes from RCLONE_CONFIG_<NAME>_* variables
 unset SCHELK_STATE SCHELK_PROGRESS
+# Every server here is on 127.0.0.1: no proxy, and no CA bundle (plain http; one set for the real
+# AWS only gets in the way of the aws CLI and rclone's s3 backend).
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY AWS_CA_BUNDLE AWS_PROFILE
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() {  # PORT: up to 10 s for a listener
@@ -211,9 +215,7 @@ dry --part-command "rclone cat '$work/local-store/parts/base.'\$SCHELK_PART 2>/d
 check "a missing part: refused, naming it" \
   says "$work/missing.out" "The command for part 000002 exited with status [0-9]+: is the part missing\\?"
 
-# --- An S3-compatible server (s3rver) with rclone's s3 backend and the aws CLI (plain http on
-# localhost: a CA bundle set for the real AWS would only get in the way).
-unset AWS_CA_BUNDLE
+# --- An S3-compatible server (s3rver) with rclone's s3 backend and the aws CLI.
 s3_port=$(free_port)
 mkdir -p "$work/s3"
 s3rver -d "$work/s3" -a 127.0.0.1 -p "$s3_port" --silent --configure-bucket bench >"$work/s3rver.log" 2>&1 &
