@@ -58,17 +58,13 @@ void receive_full(Context& ctx, const ReceiveOptions& opts, stream::StreamReader
 
   out << "Writing " << o.virgin << " from " << input << "..." << std::endl;
   timer.next("write virgin");
-  std::vector<BlockRange> received;
-  {  // closed before the copy below opens virgin exclusively again (else EBUSY)
-    BatchedVolumeWriter virgin(o.virgin, o.granularity, {});
-    while (auto e = next_extent(reader,
-                                "Interrupted: virgin is partly written and no pair is "
-                                "initialised; run the receive again.")) {
-      virgin.add(e->offset, e->data);
-    }
-    virgin.finish();
-    received = virgin.ranges();
+  BatchedVolumeWriter virgin(o.virgin, o.granularity, {});
+  while (auto e = next_extent(reader,
+                              "Interrupted: virgin is partly written and no pair is "
+                              "initialised; run the receive again.")) {
+    virgin.add(e->offset, e->data);
   }
+  virgin.finish();
   timer.stop();
   test_stop_point("receive-full-after-virgin");
   const auto& totals = reader.totals();
@@ -79,13 +75,13 @@ void receive_full(Context& ctx, const ReceiveOptions& opts, stream::StreamReader
                              "it claims. No pair was initialised.");
   }
 
-  const uint64_t blocks = count_blocks(received);
+  const uint64_t blocks = count_blocks(virgin.ranges());
   out << "Copying the " << blocks << " blocks received from " << o.virgin << " to " << o.scratch
       << "..." << std::endl;
   timer.next(o.verify ? "copy and verify" : "copy");
-  const auto report =
-      ctx.copier().copy({o.virgin, o.scratch,
-                         ranges_to_extents(received, o.granularity, checked.size), o.verify, true});
+  const auto report = ctx.copier().copy(
+      {o.virgin, o.scratch, ranges_to_extents(virgin.ranges(), o.granularity, checked.size),
+       o.verify, true});
   timer.stop();
   ctx.report().path = "full";
   ctx.report().add_copy(report.bytes, blocks, o.granularity);
