@@ -25,15 +25,6 @@ namespace schelk {
 namespace fs = std::filesystem;
 namespace {
 
-std::string canonical_or_same(const std::string& path) {
-  std::error_code ec;
-  auto c = fs::weakly_canonical(path, ec);
-  if (ec) return path;
-  std::string s = c.string();
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
-}
-
 std::string read_text(const fs::path& path) { return base::read_text_file(path).value_or(""); }
 
 std::string read_cmdline(const fs::path& proc_dir) {
@@ -59,6 +50,15 @@ std::string format_blockers(const std::vector<Blocker>& blockers) {
 }
 
 }  // namespace
+
+std::string canonical_mount_point(const std::string& path) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(path, ec);
+  if (ec) return path;
+  std::string s = c.string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
 
 std::string decode_mounts_field(const std::string& field) {
   std::string out;
@@ -118,7 +118,8 @@ std::vector<Blocker> find_blockers(const std::string& mount_point, const fs::pat
 }
 
 bool SystemMounter::is_mounted(const std::string& mount_point) {
-  return mounts_contain_target(read_text(proc_root_ / "mounts"), canonical_or_same(mount_point));
+  return mounts_contain_target(read_text(proc_root_ / "mounts"),
+                               canonical_mount_point(mount_point));
 }
 
 std::vector<std::string> mountinfo_points_of(const std::string& mountinfo_text, uint32_t major,
@@ -177,7 +178,7 @@ void SystemMounter::mount(const std::string& device, const std::string& mount_po
 }
 
 void SystemMounter::unmount(const std::string& mount_point, bool kill) {
-  const std::string mp = canonical_or_same(mount_point);
+  const std::string mp = canonical_mount_point(mount_point);
   // Never be a blocker ourselves.
   std::error_code ec;
   if (path_is_under(fs::current_path(ec).string(), mp)) {

@@ -14,6 +14,10 @@
 
 namespace schelk {
 
+// The path as mounts list it: symlinks resolved (as far as they exist), no trailing '/'; the path
+// itself when it cannot be resolved.
+std::string canonical_mount_point(const std::string& path);
+
 struct Blocker {
   pid_t pid = 0;
   std::string cmdline;

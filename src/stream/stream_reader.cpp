@@ -19,35 +19,16 @@ bool same_hash(XXH128_hash_t h, const uint8_t* p) {
   return h.low64 == get_le(p, 8) && h.high64 == get_le(p + 8, 8);
 }
 
-XXH3_state_t* state(void* p) { return static_cast<XXH3_state_t*>(p); }
-
 }  // namespace
 
 StreamReader::StreamReader(ByteSource& source)
-    : source_(source), hash_state_(XXH3_createState()), zstd_(ZSTD_createDCtx()) {
-  if (!hash_state_ || !zstd_) {
-    XXH3_freeState(state(hash_state_));
-    ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(zstd_));
-    throw std::bad_alloc();
-  }
-  XXH3_128bits_reset(state(hash_state_));
+    : source_(source), hash_state_(make_hash_state()), zstd_(make_decompressor()) {
   std::array<uint8_t, kHeaderBytes> h{};
-  try {
-    read_exact(h.data(), h.size(), "the header");
-    header_ = decode_header(h);
-  } catch (...) {
-    XXH3_freeState(state(hash_state_));
-    ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(zstd_));
-    throw;
-  }
+  read_exact(h.data(), h.size(), "the header");
+  header_ = decode_header(h);
   const uint32_t max = max_extent_bytes(header_.block_size);
   stored_.resize(ZSTD_compressBound(max));
   data_.resize(max);
-}
-
-StreamReader::~StreamReader() {
-  XXH3_freeState(state(hash_state_));
-  ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(zstd_));
 }
 
 void StreamReader::fail(uint64_t at, const std::string& what) const {
@@ -66,7 +47,7 @@ void StreamReader::read_exact(void* p, size_t n, const std::string& what) {
     }
     got += r;
   }
-  XXH3_128bits_update(state(hash_state_), b, n);
+  XXH3_128bits_update(hash_state_.get(), b, n);
   pos_ += n;
 }
 
@@ -108,8 +89,7 @@ std::optional<StreamExtent> StreamReader::read_extent(const uint8_t tag) {
   }
   read_exact(stored_.data(), stored, which + "'s data");
   if (codec == kCodecZstd) {
-    const size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(zstd_), data_.data(), length,
-                                         stored_.data(), stored);
+    const size_t n = ZSTD_decompressDCtx(zstd_.get(), data_.data(), length, stored_.data(), stored);
     if (ZSTD_isError(n) || n != length) fail(at, which + "'s zstd data is corrupt");
   } else {
     std::memcpy(data_.data(), stored_.data(), length);
@@ -139,7 +119,7 @@ void StreamReader::read_trailer() {
   uint8_t t[kTrailerBytes];
   t[0] = kTrailerTag;
   read_exact(t + 1, 23, "the trailer");
-  const XXH128_hash_t whole = XXH3_128bits_digest(state(hash_state_));
+  const XXH128_hash_t whole = XXH3_128bits_digest(hash_state_.get());
   // The hash and end magic are not part of what the hash covers.
   size_t got = 0;
   while (got < 24) {

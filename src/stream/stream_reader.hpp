@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "src/stream/codec_handles.hpp"
 #include "src/stream/stream_format.hpp"
 #include "src/stream/stream_writer.hpp"
 
@@ -24,7 +25,6 @@ class StreamReader {
  public:
   // Reads and checks the header. Throws StreamError.
   explicit StreamReader(ByteSource& source);
-  ~StreamReader();
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
 
@@ -41,8 +41,8 @@ class StreamReader {
 
   ByteSource& source_;
   StreamHeader header_;
-  void* hash_state_;  // XXH3_state_t of every byte before the trailer's hash
-  void* zstd_;        // ZSTD_DCtx
+  HashState hash_state_;  // of every byte before the trailer's hash
+  Decompressor zstd_;
   std::vector<uint8_t> stored_;
   std::vector<uint8_t> data_;
   uint64_t pos_ = 0;  // stream bytes read

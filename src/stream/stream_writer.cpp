@@ -13,42 +13,21 @@ void put_le(uint8_t* p, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-XXH3_state_t* state(void* p) { return static_cast<XXH3_state_t*>(p); }
-
 }  // namespace
 
 StreamWriter::StreamWriter(ByteSink& sink, const StreamHeader& header)
-    : sink_(sink), header_(header), hash_state_(nullptr), zstd_(nullptr) {
+    : sink_(sink), header_(header) {
   const auto bytes = encode_header(header_);  // validates before anything is allocated or written
-  hash_state_ = XXH3_createState();
-  if (!hash_state_) throw std::bad_alloc();
-  XXH3_128bits_reset(state(hash_state_));
+  hash_state_ = make_hash_state();
   if (header_.zstd_level > 0) {
-    zstd_ = ZSTD_createCCtx();
-    if (!zstd_) {
-      XXH3_freeState(state(hash_state_));
-      throw std::bad_alloc();
-    }
-    ZSTD_CCtx_setParameter(static_cast<ZSTD_CCtx*>(zstd_), ZSTD_c_compressionLevel,
-                           header_.zstd_level);
+    zstd_ = make_compressor(header_.zstd_level);
+    compressed_.resize(ZSTD_compressBound(max_extent_bytes(header_.block_size)));
   }
-  try {
-    if (zstd_) compressed_.resize(ZSTD_compressBound(max_extent_bytes(header_.block_size)));
-    write_bytes(bytes.data(), bytes.size());
-  } catch (...) {
-    XXH3_freeState(state(hash_state_));
-    ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_));
-    throw;
-  }
-}
-
-StreamWriter::~StreamWriter() {
-  XXH3_freeState(state(hash_state_));
-  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_));
+  write_bytes(bytes.data(), bytes.size());
 }
 
 void StreamWriter::write_bytes(const void* p, size_t n) {
-  XXH3_128bits_update(state(hash_state_), p, n);
+  XXH3_128bits_update(hash_state_.get(), p, n);
   sink_.write(p, n);
   totals_.stream_bytes += n;
 }
@@ -76,8 +55,8 @@ void StreamWriter::write_record(uint64_t offset, std::span<const uint8_t> data) 
   size_t stored = data.size();
   rec[1] = kCodecRaw;
   if (zstd_) {
-    const size_t n = ZSTD_compress2(static_cast<ZSTD_CCtx*>(zstd_), compressed_.data(),
-                                    compressed_.size(), data.data(), data.size());
+    const size_t n = ZSTD_compress2(zstd_.get(), compressed_.data(), compressed_.size(),
+                                    data.data(), data.size());
     if (ZSTD_isError(n)) {
       throw std::runtime_error(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
     }
@@ -113,8 +92,8 @@ StreamTotals StreamWriter::finish() {
   t[0] = kTrailerTag;
   put_le(&t[8], totals_.extents, 8);
   put_le(&t[16], totals_.data_bytes, 8);
-  XXH3_128bits_update(state(hash_state_), t, 24);
-  const XXH128_hash_t whole = XXH3_128bits_digest(state(hash_state_));
+  XXH3_128bits_update(hash_state_.get(), t, 24);
+  const XXH128_hash_t whole = XXH3_128bits_digest(hash_state_.get());
   put_le(&t[24], whole.low64, 8);
   put_le(&t[32], whole.high64, 8);
   std::memcpy(&t[40], kEndMagic, 8);

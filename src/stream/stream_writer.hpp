@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "src/stream/codec_handles.hpp"
 #include "src/stream/stream_format.hpp"
 
 namespace schelk::stream {
@@ -22,7 +23,6 @@ class StreamWriter {
  public:
   // Writes the header. Throws std::invalid_argument for a header that cannot be encoded.
   StreamWriter(ByteSink& sink, const StreamHeader& header);
-  ~StreamWriter();
   StreamWriter(const StreamWriter&) = delete;
   StreamWriter& operator=(const StreamWriter&) = delete;
 
@@ -39,8 +39,8 @@ class StreamWriter {
 
   ByteSink& sink_;
   StreamHeader header_;
-  void* hash_state_;  // XXH3_state_t of every byte written
-  void* zstd_;        // ZSTD_CCtx, when compressing
+  HashState hash_state_;  // of every byte written
+  Compressor zstd_;       // when compressing
   std::vector<uint8_t> compressed_;
   uint64_t next_offset_ = 0;
   bool finished_ = false;

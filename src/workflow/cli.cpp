@@ -216,7 +216,7 @@ const std::vector<CommandInfo>& commands() {
          "unmounted pair to the sender's generation; --dry-run only checks it",
          {"json", "input", "parts", "part-command", "dry-run", "verify", "finish", "virgin",
           "scratch", "ramdisk", "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
-         false,
+         true,
          [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
          {},
          "a full stream: both volumes given (asks first); an incremental one: the stream's blocks "

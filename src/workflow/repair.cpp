@@ -11,17 +11,12 @@
 
 #include "base/posix_io.hpp"
 #include "src/state/journal.hpp"
+#include "src/state/receive_log.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
 namespace {
-
-std::string canonical_or_same(const std::string& path) {
-  std::error_code ec;
-  const auto c = std::filesystem::weakly_canonical(path, ec);
-  return ec ? path : c.string();
-}
 
 std::string dev_text(DevNumber d) {
   return std::to_string(d.major) + ":" + std::to_string(d.minor);
@@ -105,7 +100,7 @@ struct Plan {
 };
 
 void plan_unknown_mounts(const State& st, const Observation& o, bool kill, Plan& plan) {
-  const std::string ours = canonical_or_same(st.mount_point);
+  const std::string ours = canonical_mount_point(st.mount_point);
   for (const auto& mp : o.mounts) {
     if (st.is_mounted && mp == ours) continue;  // the mount the state records
     std::string detail = "unmounted " + mp + ", a mount of schelk's era device '" + st.dm_era_name +
@@ -235,6 +230,10 @@ void plan_files(const Context& ctx, const State& st, const Observation& o, Plan&
       plan.pending = o.journal->operation;
     }
   }
+  // A receive a kill interrupted: receive --finish settles it (it copies; repair does not).
+  if (!plan.pending && std::filesystem::exists(receive_log_path_for(ctx.options().state_path))) {
+    plan.pending = "receive";
+  }
   if (!o.stamp_error.empty()) {
     const auto stamp = scratch_stamp_path_for(ctx.options().state_path);
     plan.actions.push_back({{"remove_unreadable_scratch_stamp",
@@ -337,7 +336,11 @@ void cmd_repair(Context& ctx, const RepairOptions& opts) {
   if (!plan.problems.empty()) {
     throw std::runtime_error(plan.problems.front().message);
   }
-  if (plan.pending) {
+  if (plan.pending == "receive") {
+    out << "Pending: an interrupted receive; run 'schelk receive --finish' to roll it back or "
+           "finish it (repair does not copy).\n";
+    ctx.report().exit_code = kExitInterrupted;
+  } else if (plan.pending) {
     out << "Pending: an interrupted " << *plan.pending << " saved its written set; run 'schelk "
         << *plan.pending << "' to finish it (repair does not copy).\n";
     ctx.report().exit_code = kExitInterrupted;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "base/errno.hpp"
 #include "base/posix_io.hpp"
@@ -37,6 +38,7 @@ BatchedVolumeWriter::BatchedVolumeWriter(const std::string& device, uint64_t blo
 
 void BatchedVolumeWriter::add(uint64_t offset, std::span<const uint8_t> data) {
   if (data.empty()) return;
+  if (!fd_) throw std::logic_error("BatchedVolumeWriter::add after finish");
   if (held_.size() + data.size() > kBatchBytes) flush();
   held_extents_.push_back({offset, held_.size(), data.size()});
   held_.insert(held_.end(), data.begin(), data.end());
@@ -61,6 +63,7 @@ void BatchedVolumeWriter::flush() {
 void BatchedVolumeWriter::finish() {
   flush();
   if (::fdatasync(fd_.get()) != 0) base::throw_errno(errno, "Cannot sync " + device_);
+  fd_.reset();  // the exclusive open ends: the copier opens the volume next
 }
 
 }  // namespace schelk

@@ -23,7 +23,7 @@ class BatchedVolumeWriter {
   BatchedVolumeWriter(const std::string& device, uint64_t block_size, BeforeWrite before_write);
 
   void add(uint64_t offset, std::span<const uint8_t> data);
-  // Writes what is held and syncs the volume.
+  // Writes what is held, syncs the volume and closes it.
   void finish();
   // Every block added so far (written or held), coalesced, in order.
   const std::vector<BlockRange>& ranges() const { return ranges_; }

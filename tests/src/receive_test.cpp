@@ -16,6 +16,7 @@
 #include "src/state/receive_log.hpp"
 #include "src/stream/stream_reader.hpp"
 #include "src/stream/stream_writer.hpp"
+#include "src/workflow/repair.hpp"
 #include "tests/support/stream_rigs.hpp"
 #include "tests/support/workflow_fakes.hpp"
 
@@ -318,6 +319,10 @@ TEST_CASE("receive killed at each point: status says so, others refuse, --finish
         CHECK_THROWS_WITH(send_to(b.rig, (b.rig.dir / "x.schelk").string(), std::nullopt),
                           Catch::Contains("receive --finish"));
         CHECK_THROWS_WITH(cmd_full_recover(ctx, false), Catch::Contains("receive --finish"));
+        auto repair = b.rig.context();
+        cmd_repair(repair, {});
+        CHECK(repair.report().exit_code == kExitInterrupted);
+        CHECK(b.rig.out.str().find("run 'schelk receive --finish'") != std::string::npos);
       }
       ReceiveOptions finish;
       finish.finish = true;
@@ -358,4 +363,42 @@ TEST_CASE("receive of a full stream killed midway leaves no pair; the rerun make
       CHECK(b.state().generation == 1);
     }
   }
+}
+
+TEST_CASE("receive log: a torn last line is ignored, anything else malformed names its line") {
+  const std::string head =
+      "schelk-receive-log 1\nbaseline_id x\nfrom_generation 3\nto_generation 4\nblock_size "
+      "4096\nscratch_was_clean 1\n";
+  auto log = receive_log_from_text(head + "10 12\n20 21\n30 3");
+  CHECK(log.from_generation == 3);
+  CHECK(log.to_generation == 4);
+  CHECK(log.scratch_was_clean);
+  CHECK(log.ranges == std::vector<BlockRange>{{10, 12}, {20, 21}});
+  CHECK_FALSE(log.scratch_complete);
+  CHECK(receive_log_from_text(head + "10 12\nscratch_complete\n").scratch_complete);
+  // A torn "scratch_complete": stage 2 never began.
+  CHECK_FALSE(receive_log_from_text(head + "10 12\nscratch_comp").scratch_complete);
+  CHECK_THROWS_WITH(receive_log_from_text(head + "10 x\n"), Catch::Contains("line 7"));
+  CHECK_THROWS_WITH(receive_log_from_text(head + "12 10\n"), Catch::Contains("empty range"));
+  CHECK_THROWS_WITH(receive_log_from_text(head + "scratch_complete\n1 2\n"),
+                    Catch::Contains("lines after"));
+  CHECK_THROWS_WITH(receive_log_from_text("schelk-receive-log 1\nbaseline_id x\n"),
+                    Catch::Contains("header cut short"));
+  CHECK_THROWS_WITH(receive_log_from_text("something else\n"), Catch::Contains("bad header"));
+
+  // Written and read back through the writer.
+  test::TempDir dir;
+  const auto state = dir.path() / "state.json";
+  ReceiveLog h{"id-1", 1, 2, 4096, {}, false, false};
+  {
+    ReceiveLogWriter w(state, h);
+    w.append({{1, 3}, {7, 8}});
+    w.append({{9, 10}});
+  }
+  auto back = load_receive_log(state);
+  REQUIRE(back);
+  CHECK(back->ranges == std::vector<BlockRange>{{1, 3}, {7, 8}, {9, 10}});
+  CHECK_FALSE(back->scratch_was_clean);
+  remove_receive_log(state);
+  CHECK_FALSE(load_receive_log(state));
 }
