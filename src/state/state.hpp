@@ -67,6 +67,8 @@ struct State {
 // needs_full_recover codes (repair.hpp says when each is set).
 inline constexpr const char* kNeedsFullTrackingLost = "tracking_lost";
 inline constexpr const char* kNeedsFullUnknownMount = "unknown_mount";
+// A receive of a full stream wrote scratch and did not finish (virgin untouched).
+inline constexpr const char* kNeedsFullScratchOverwritten = "scratch_overwritten";
 
 // A fresh baseline id: a random (version 4) UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
 std::string make_baseline_id();

@@ -1,7 +1,10 @@
-// receive of a full stream: a new pair, as init-from would make it, but virgin written from the
-// stream (only the blocks the sender's filesystem uses) and the same blocks copied to scratch.
-// Nothing is saved until both volumes hold the stream: a kill leaves no state (the old pair's is
-// removed once the user agreed to replace it), and the rerun starts over.
+// receive of a full stream: a new pair, as init-from would make it, from the stream (only the
+// blocks the sender's filesystem uses). Like an incremental receive, it writes scratch first and
+// touches virgin only once the whole stream checked: a damaged, cut or mismatched stream leaves
+// virgin as it was. An old pair being replaced is marked "scratch_overwritten" before its scratch
+// is written, and its state removed only when virgin is about to be written; the new state is
+// saved last. A kill leaves either the old pair (marked) or no pair, and receiving the stream
+// again starts over.
 #include <filesystem>
 #include <stdexcept>
 
@@ -16,6 +19,16 @@
 
 namespace schelk {
 namespace {
+
+// The old pair's scratch is about to be overwritten: until the new pair exists, only a full
+// recovery makes it a copy of its virgin again.
+void mark_old_pair(Context& ctx) {
+  auto old = load_state(ctx.options().state_path);
+  if (!old) return;
+  old->scratch_clean_at.reset();
+  old->needs_full_recover = kNeedsFullScratchOverwritten;
+  ctx.save(*old);
+}
 
 void forget_old_pair(Context& ctx) {
   const auto& state_path = ctx.options().state_path;
@@ -51,42 +64,43 @@ void receive_full(Context& ctx, const ReceiveOptions& opts, stream::StreamReader
   }
   auto& out = ctx.out();
   out << "WARNING: This will DESTROY all data on both volumes:\n"
-      << "  Virgin:  " << o.virgin << " (written from the stream: " << describe_stream(h) << ")\n"
-      << "  Scratch: " << o.scratch << " (the same blocks)\n";
+      << "  Scratch: " << o.scratch << " (written from the stream: " << describe_stream(h) << ")\n"
+      << "  Virgin:  " << o.virgin << " (the same blocks, once the whole stream checked)\n";
   ctx.confirm("Proceed?");
-  forget_old_pair(ctx);
+  mark_old_pair(ctx);
 
-  out << "Writing " << o.virgin << " from " << input << "..." << std::endl;
-  timer.next("write virgin");
-  BatchedVolumeWriter virgin(o.virgin, o.granularity, {});
-  while (auto e = next_extent(reader,
-                              "Interrupted: virgin is partly written and no pair is "
-                              "initialised; run the receive again.")) {
-    virgin.add(e->offset, e->data);
+  out << "Writing " << o.scratch << " from " << input << " (stage 1 of 2)..." << std::endl;
+  timer.next("write scratch");
+  BatchedVolumeWriter scratch(o.scratch, o.granularity, {});
+  const std::string untouched = "; virgin was not touched";
+  while (auto e = next_extent(reader, "Interrupted while receiving" + untouched + ".")) {
+    scratch.add(e->offset, e->data);
   }
-  virgin.finish();
+  scratch.finish();
   timer.stop();
-  test_stop_point("receive-full-after-virgin");
+  test_stop_point("receive-full-after-scratch");
   const auto& totals = reader.totals();
   report_stream_fields(ctx.report(), h, totals);
-  if (ctx.volumes().hash_superblock(o.virgin) != base::Sha256Digest(h.superblock_sha256)) {
-    throw std::runtime_error("After the stream, virgin's superblock (" + o.virgin +
+  if (ctx.volumes().hash_superblock(o.scratch) != base::Sha256Digest(h.superblock_sha256)) {
+    throw std::runtime_error("After the stream, the superblock (" + o.scratch +
                              ") is not the one the stream names: it does not hold the baseline "
-                             "it claims. No pair was initialised.");
+                             "it claims" +
+                             untouched + ".");
   }
 
-  const uint64_t blocks = count_blocks(virgin.ranges());
-  out << "Copying the " << blocks << " blocks received from " << o.virgin << " to " << o.scratch
-      << "..." << std::endl;
+  forget_old_pair(ctx);  // virgin changes from here: the old pair is gone
+  const uint64_t blocks = count_blocks(scratch.ranges());
+  out << "Copying the " << blocks << " blocks received from " << o.scratch << " to " << o.virgin
+      << " (stage 2 of 2)..." << std::endl;
   timer.next(o.verify ? "copy and verify" : "copy");
   const auto report = ctx.copier().copy(
-      {o.virgin, o.scratch, ranges_to_extents(virgin.ranges(), o.granularity, checked.size),
+      {o.scratch, o.virgin, ranges_to_extents(scratch.ranges(), o.granularity, checked.size),
        o.verify, true});
   timer.stop();
   ctx.report().path = "full";
   ctx.report().add_copy(report.bytes, blocks, o.granularity);
   record_copy_phases(ctx.report(), report);
-  check_verified(report, o.virgin, o.scratch);
+  check_verified(report, o.scratch, o.virgin);
   test_stop_point("receive-full-after-copy");
 
   save_initialized_state(ctx, o, h.fstype, {baseline_id_text(h.baseline_id), h.to_generation});

@@ -278,6 +278,11 @@ std::string needs_full_recover_message(const State& st) {
   if (st.needs_full_recover == kNeedsFullUnknownMount) {
     return "Scratch was written through a mount schelk did not record (removed by repair)." + tail;
   }
+  if (st.needs_full_recover == kNeedsFullScratchOverwritten) {
+    return "Scratch was overwritten by a receive of a full stream that did not finish (virgin "
+           "was not touched; receiving the stream again replaces this pair)." +
+           tail;
+  }
   return "Tracking of scratch was lost while it was mounted (the era device vanished: likely a "
          "host reboot or power loss)." +
          tail;

@@ -347,7 +347,7 @@ TEST_CASE("receive killed at each point: status says so, others refuse, --finish
 }
 
 TEST_CASE("receive of a full stream killed midway leaves no pair; the rerun makes it") {
-  for (const char* point : {"receive-full-after-virgin", "receive-full-after-copy"}) {
+  for (const char* point : {"receive-full-after-scratch", "receive-full-after-copy"}) {
     DYNAMIC_SECTION(point) {
       Rig sender;
       sender.init_unmounted();
@@ -363,6 +363,32 @@ TEST_CASE("receive of a full stream killed midway leaves no pair; the rerun make
       CHECK(b.state().generation == 1);
     }
   }
+}
+
+TEST_CASE("receive of a damaged full stream leaves virgin as it was; an old pair is marked") {
+  Pair p;  // the receiver holds generation 1 of the sender
+  Receiver& b = p.receiver;
+  const std::string full = (p.sender.dir / "full.schelk").string();
+  const std::string good = slurp(full);
+  const std::string virgin = slurp(b.rig.virgin);
+  const std::string damaged = (b.rig.dir / "damaged.schelk").string();
+  for (uint64_t at : {uint64_t{5}, uint64_t{200}, good.size() / 2, good.size() - 20}) {
+    std::ofstream(damaged, std::ios::binary | std::ios::trunc) << good;
+    flip_byte(damaged, at);
+    auto ctx = b.rig.context();
+    CHECK_THROWS(cmd_receive(ctx, b.full_from(damaged)));
+    CHECK(slurp(b.rig.virgin) == virgin);
+  }
+  std::ofstream(damaged, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() - 30);
+  auto ctx = b.rig.context();
+  CHECK_THROWS_WITH(cmd_receive(ctx, b.full_from(damaged)), Catch::Contains("stream byte"));
+  CHECK(slurp(b.rig.virgin) == virgin);
+  // The old pair's scratch was overwritten: it says so until a full recovery or a new receive.
+  CHECK(b.state().needs_full_recover == std::string(kNeedsFullScratchOverwritten));
+  CHECK_THROWS_WITH(cmd_mount(ctx), Catch::Contains("receive of a full stream"));
+  cmd_receive(ctx, b.full_from(full));
+  CHECK(slurp(b.rig.virgin) == slurp(p.sender.virgin));
+  CHECK_FALSE(b.state().needs_full_recover);
 }
 
 TEST_CASE("receive log: a torn last line is ignored, anything else malformed names its line") {

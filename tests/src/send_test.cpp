@@ -48,10 +48,7 @@ Received read_stream(const std::string& path) {
 }
 
 ReceiveOptions receiving(const std::string& path, bool dry_run) {
-  ReceiveOptions o;
-  o.input.file = path;
-  o.dry_run = dry_run;
-  return o;
+  return {.input = {path}, .dry_run = dry_run, .verify = false, .finish = false, .init = {}};
 }
 
 }  // namespace
