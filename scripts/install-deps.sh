@@ -11,6 +11,15 @@ apt-get install -y -qq --no-install-recommends \
   thin-provisioning-tools e2fsprogs util-linux fio xxhash \
   qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip python3 bc man-db groff-base \
   >/dev/null
+# The transport tests (tests/transport/run.sh): an sshd of their own, rclone, Debian's aws CLI,
+# jq (the fleet recipe reads status --json), and s3rver from npm as the S3-compatible server.
+apt-get install -y -qq --no-install-recommends openssh-server openssh-client rclone awscli jq \
+  >/dev/null
+# The machine's Node.js brings npm; Debian's nodejs and npm where it has none.
+command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+if ! command -v s3rver >/dev/null || [ "$(s3rver --version)" != 3.7.1 ]; then
+  npm install -g --silent s3rver@3.7.1 >/dev/null
+fi
 # libFuzzer and the sanitizer runtimes for clang (only "Recommended" by clang, so not pulled in
 # with --no-install-recommends): needed by tests/fuzz/run.sh.
 apt-get install -y -qq --no-install-recommends libclang-rt-14-dev >/dev/null

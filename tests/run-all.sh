@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (normal and ASan/UBSan builds), the parser fuzzer for a bounded
-# time, and the end-to-end tests on the real dm-era kernel target in a QEMU VM.
+# Runs every test: unit tests (normal and ASan/UBSan builds), the transports (ssh, rclone, S3)
+# on loop devices, the parser fuzzer for a bounded time, and the end-to-end tests on the real
+# dm-era kernel target in a QEMU VM.
 # Usage: tests/run-all.sh   (from the repository root, after scripts/install-deps.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ cmake --build build -j"$jobs"
 
 step "unit tests"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+step "transports end to end: ssh, rclone (local, sftp, s3rver), aws CLI, the fleet recipe (root)"
+tests/transport/run.sh build/schelk
 
 step "the .deb: cpack, apt-get install in a fresh Debian 12 root, run it (about 2 minutes)"
 tests/package/deb_test.sh build

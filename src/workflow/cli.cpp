@@ -200,7 +200,7 @@ const std::vector<CommandInfo>& commands() {
         {"send",
          "Write the baseline (virgin) as a stream: whole (--full) or the blocks promotes changed "
          "since a generation (--from-generation G); to stdout or -o FILE",
-         {"json", "full", "from-generation", "output", "zstd-level"},
+         {"json", "full", "from-generation", "output", "zstd-level", "part-size", "part-command"},
          false,
          [](Context& ctx, const ParsedCommand& p) { cmd_send(ctx, p.send); },
          {},
@@ -214,8 +214,8 @@ const std::vector<CommandInfo>& commands() {
          "Apply a stream from 'schelk send' (stdin or -i FILE): a full stream initialises a new "
          "pair (--virgin --scratch --ramdisk --mount-point), an incremental one brings this "
          "unmounted pair to the sender's generation; --dry-run only checks it",
-         {"json", "input", "dry-run", "verify", "finish", "virgin", "scratch", "ramdisk",
-          "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
+         {"json", "input", "parts", "part-command", "dry-run", "verify", "finish", "virgin",
+          "scratch", "ramdisk", "mount-point", "mount-options", "dm-era-name", "allow-any-ramdisk"},
          true,
          [](Context& ctx, const ParsedCommand& p) { cmd_receive(ctx, p.receive); },
          {},
@@ -318,6 +318,15 @@ constexpr OptionDoc kCommandOptions[] = {
     {"output", 'o', "FILE", "send: write the stream to FILE (default stdout)", false, true},
     {"zstd-level", 0, "N", "send: zstd level for the extents, 0 = off (default 1)"},
     {"input", 'i', "FILE", "receive: read the stream from FILE (default stdin)", false, true},
+    {"part-size", 0, "SIZE",
+     "send: cut the stream into parts of at most SIZE bytes (K, M, G, T: IEC; at least 1M), "
+     "to files -o PREFIX (PREFIX.000000, ...) or --part-command"},
+    {"part-command", 0, "CMD",
+     "send: run 'sh -c CMD' per part with the part on stdin; receive: per part, reading its "
+     "stdout (env SCHELK_PART=000003, SCHELK_PART_INDEX=3)"},
+    {"parts", 0, "PREFIX",
+     "receive: read the stream from PREFIX.000000, PREFIX.000001, ... as it needs them", false,
+     true},
     {"finish", 0, "",
      "receive: only roll back or finish a receive that was interrupted; read no stream"},
     {"keep-runs", 0, "N", "history: keep at most N runs (default 100)"},
@@ -649,8 +658,41 @@ ParsedCommand parse_workflow_args(const std::vector<std::string>& args,
   p.send.from_generation = bounded("from-generation", uint64_t{1} << 62);
   if (auto v = bounded("zstd-level", 19)) p.send.zstd_level = static_cast<int>(*v);
   p.send.output.file = str("output");
+  if (auto size = str("part-size")) {
+    try {
+      p.send.output.part_size = parse_part_size(*size);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
   p.send.json = vm.count("json") > 0;
   p.receive.input.file = str("input");
+  p.receive.input.parts = str("parts");
+  if (p.command == "send") {
+    p.send.output.part_command = str("part-command");
+    if (p.send.output.part_command && !p.send.output.part_size) {
+      throw UsageError("--part-command needs --part-size SIZE (each part's largest size)");
+    }
+    if (p.send.output.part_command && p.send.output.file) {
+      throw UsageError(
+          "give one of -o PREFIX and --part-command: the parts go to files or to "
+          "the command");
+    }
+    if (p.send.output.part_size && !p.send.output.file && !p.send.output.part_command) {
+      throw UsageError(
+          "--part-size needs -o PREFIX (files PREFIX.000000, ...) or --part-command "
+          "CMD");
+    }
+  } else {
+    p.receive.input.part_command = str("part-command");
+    if (p.receive.input.file.has_value() + p.receive.input.parts.has_value() +
+            p.receive.input.part_command.has_value() >
+        1) {
+      throw UsageError(
+          "give one of -i FILE, --parts PREFIX and --part-command CMD: they all "
+          "name the stream");
+    }
+  }
   p.receive.dry_run = vm.count("dry-run") > 0;
   p.receive.finish = vm.count("finish") > 0;
   if (p.command == "receive" && !p.help && !p.version &&
