@@ -45,10 +45,10 @@ void run_pieces(copier::IoEngine& engine, const std::vector<copier::IoRequest>& 
 }
 
 std::unique_ptr<copier::IoEngine> make_engine(const copier::Device& device,
-                                              const base::AlignedBuffer& buffer) {
+                                              std::vector<std::span<std::byte>> buffers) {
   copier::EngineSetup setup;
   setup.fds = {device.fd()};
-  setup.buffers = {std::span(buffer.data(), buffer.size())};
+  setup.buffers = std::move(buffers);
   setup.depth = kDepth;
   return copier::make_engine_factory(copier::EngineKind::kAuto)->create(setup);
 }
@@ -62,7 +62,7 @@ BatchedVolumeWriter::BatchedVolumeWriter(const std::string& device, uint64_t blo
       before_write_(std::move(before_write)),
       device_(copier::open_device(device, copier::Access::kWrite, true)),
       held_(kBatchBytes),
-      engine_(make_engine(device_, held_)) {}
+      engine_(make_engine(device_, {std::span(held_.data(), held_.size())})) {}
 
 BatchedVolumeWriter::~BatchedVolumeWriter() = default;
 
@@ -116,19 +116,25 @@ BatchedVolumeReader::BatchedVolumeReader(const std::string& device, uint64_t blo
                                          const std::vector<BlockRange>& ranges, uint32_t piece_max)
     : path_(device),
       device_(copier::open_device(device, copier::Access::kRead, false)),
-      buffer_(kBatchBytes),
-      engine_(make_engine(device_, buffer_)),
       ranges_(ranges),
       block_size_(block_size),
       volume_bytes_(volume_bytes),
-      piece_max_(piece_max) {}
+      piece_max_(piece_max) {
+  for (auto& b : batches_) b.buffer = base::AlignedBuffer(kBatchBytes);
+  thread_ = std::thread([this] { produce(); });
+}
 
-BatchedVolumeReader::~BatchedVolumeReader() = default;
+BatchedVolumeReader::~BatchedVolumeReader() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
 
-// Plans the next pieces that fit the buffer, reads them all, and queues them in order.
-void BatchedVolumeReader::fill() {
-  ready_.clear();
-  ready_next_ = 0;
+std::vector<copier::IoRequest> BatchedVolumeReader::plan(Batch& batch, unsigned index) {
+  batch.ready.clear();
   std::vector<copier::IoRequest> reads;
   size_t used = 0;
   while (range_ < ranges_.size()) {
@@ -139,30 +145,81 @@ void BatchedVolumeReader::fill() {
       continue;
     }
     const size_t n = static_cast<size_t>(std::min<uint64_t>(piece_max_, end - at));
-    if (align_up(used) + n > buffer_.size()) break;
+    if (align_up(used) + n > batch.buffer.size()) break;
     const size_t slot = align_up(used);
-    ready_.push_back({at, slot, n});
+    batch.ready.push_back({at, slot, n});
     for (size_t off = 0; off < n; off += kPiece) {
       copier::IoRequest r;
       r.op = copier::IoOp::kRead;
       r.offset = at + off;
-      r.buf = buffer_.data() + slot + off;
+      r.buf = batch.buffer.data() + slot + off;
       r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, n - off));
+      r.buf_index = index;
       r.tag = reads.size();
       reads.push_back(r);
     }
     used = slot + n;
     at_ = at + n;
   }
-  run_pieces(*engine_, reads, "read", path_);
+  return reads;
+}
+
+// The reading thread: fills the batches in turn, each once the caller has let go of it; an empty
+// batch marks the end.
+void BatchedVolumeReader::produce() {
+  try {
+    auto engine = make_engine(device_, {std::span(batches_[0].buffer.data(), kBatchBytes),
+                                        std::span(batches_[1].buffer.data(), kBatchBytes)});
+    for (unsigned i = 0;; i ^= 1) {
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stop_ || !batches_[i].full; });
+        if (stop_) return;
+      }
+      const auto reads = plan(batches_[i], i);
+      run_pieces(*engine, reads, "read", path_);
+      {
+        std::lock_guard lock(mutex_);
+        batches_[i].full = true;
+      }
+      changed_.notify_all();
+      if (reads.empty()) return;
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+    }
+    changed_.notify_all();
+  }
 }
 
 std::optional<BatchedVolumeReader::Piece> BatchedVolumeReader::next() {
-  if (ready_next_ == ready_.size()) fill();
-  if (ready_next_ == ready_.size()) return std::nullopt;
-  const auto& r = ready_[ready_next_++];
+  if (ended_) return std::nullopt;
+  if (holding_ && ready_next_ == batches_[consuming_].ready.size()) {
+    {
+      std::lock_guard lock(mutex_);
+      batches_[consuming_].full = false;  // the reader may fill it again
+    }
+    changed_.notify_all();
+    holding_ = false;
+    consuming_ ^= 1;
+  }
+  if (!holding_) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || batches_[consuming_].full; });
+    if (!batches_[consuming_].full) std::rethrow_exception(error_);
+    holding_ = true;
+    ready_next_ = 0;
+  }
+  const auto& batch = batches_[consuming_];
+  if (batch.ready.empty()) {  // the end: the reading thread has returned
+    ended_ = true;
+    return std::nullopt;
+  }
+  const auto& r = batch.ready[ready_next_++];
   return Piece{r.offset,
-               std::span(reinterpret_cast<const uint8_t*>(buffer_.data() + r.at), r.size)};
+               std::span(reinterpret_cast<const uint8_t*>(batch.buffer.data() + r.at), r.size)};
 }
 
 }  // namespace schelk

@@ -10,12 +10,16 @@
 // order (the stream guarantees it); their blocks are kept joined.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/aligned_buffer.hpp"
@@ -62,8 +66,9 @@ class BatchedVolumeWriter {
   bool open_ = true;
 };
 
-// Reads block ranges of a volume in order, in pieces of at most `piece_max` bytes (a record),
-// a batch of up to 64 MiB read ahead at a time with many reads in flight.
+// Reads block ranges of a volume in order, in pieces of at most `piece_max` bytes (a record): a
+// thread reads the next batch of up to 64 MiB (many reads in flight) while the caller consumes
+// the one before, so reading and what the caller does with the data overlap.
 class BatchedVolumeReader {
  public:
   // Throws std::system_error.
@@ -74,28 +79,41 @@ class BatchedVolumeReader {
     uint64_t offset;
     std::span<const uint8_t> data;  // valid until the next call
   };
-  // The next piece in volume order, nullopt at the end.
+  // The next piece in volume order, nullopt at the end. Throws what reading threw.
   std::optional<Piece> next();
 
  private:
-  void fill();
-
-  std::string path_;
-  copier::Device device_;
-  base::AlignedBuffer buffer_;
-  std::unique_ptr<copier::IoEngine> engine_;
-  const std::vector<BlockRange>& ranges_;
-  uint64_t block_size_, volume_bytes_;
-  uint32_t piece_max_;
-  size_t range_ = 0;
-  uint64_t at_ = 0;  // the next byte to plan
   struct Ready {
     uint64_t offset;
     size_t at;
     size_t size;
   };
-  std::vector<Ready> ready_;
+  struct Batch {
+    base::AlignedBuffer buffer;
+    std::vector<Ready> ready;
+    bool full = false;  // read, waiting for the caller
+  };
+  void produce();
+  // Plans the next pieces into `batch` and returns their reads (none at the end).
+  std::vector<copier::IoRequest> plan(Batch& batch, unsigned index);
+
+  std::string path_;
+  copier::Device device_;
+  const std::vector<BlockRange>& ranges_;
+  uint64_t block_size_, volume_bytes_;
+  uint32_t piece_max_;
+  size_t range_ = 0;
+  uint64_t at_ = 0;  // the next byte to plan
+  Batch batches_[2];
+  unsigned consuming_ = 0;
   size_t ready_next_ = 0;
+  bool holding_ = false;  // the caller holds batches_[consuming_]
+  bool ended_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 }  // namespace schelk
