@@ -60,53 +60,128 @@ BatchedVolumeWriter::BatchedVolumeWriter(const std::string& device, uint64_t blo
     : path_(device),
       block_size_(block_size),
       before_write_(std::move(before_write)),
-      device_(copier::open_device(device, copier::Access::kWrite, true)),
-      held_(kBatchBytes),
-      engine_(make_engine(device_, {std::span(held_.data(), held_.size())})) {}
+      device_(copier::open_device(device, copier::Access::kWrite, true)) {
+  for (auto& b : batches_) b.buffer = base::AlignedBuffer(kBatchBytes);
+  thread_ = std::thread([this] { write_batches(); });
+}
 
-BatchedVolumeWriter::~BatchedVolumeWriter() = default;
+BatchedVolumeWriter::~BatchedVolumeWriter() { stop(); }
+
+void BatchedVolumeWriter::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void BatchedVolumeWriter::rethrow_locked() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+// The writing thread: takes each handed batch, writes it, marks it free; ends when told to and
+// nothing is handed, or at its first error (kept for the caller).
+void BatchedVolumeWriter::write_batches() {
+  try {
+    auto engine = make_engine(device_, {std::span(batches_[0].buffer.data(), kBatchBytes),
+                                        std::span(batches_[1].buffer.data(), kBatchBytes)});
+    for (;;) {
+      unsigned i = 0;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stop_ || handed_; });
+        if (!handed_) return;
+        i = *handed_;
+        handed_.reset();
+      }
+      changed_.notify_all();
+      auto& batch = batches_[i];
+      std::vector<copier::IoRequest> pieces;
+      for (const auto& e : batch.extents) {
+        for (size_t at = 0; at < e.size; at += kPiece) {
+          copier::IoRequest r;
+          r.op = copier::IoOp::kWrite;
+          r.offset = e.offset + at;
+          r.buf = batch.buffer.data() + e.at + at;
+          r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, e.size - at));
+          r.buf_index = i;
+          r.tag = pieces.size();
+          pieces.push_back(r);
+        }
+      }
+      run_pieces(*engine, pieces, "write", path_);
+      {
+        std::lock_guard lock(mutex_);
+        batch.busy = false;
+      }
+      changed_.notify_all();
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+    }
+    changed_.notify_all();
+  }
+}
 
 void BatchedVolumeWriter::add(uint64_t offset, std::span<const uint8_t> data) {
   if (data.empty()) return;
   if (!open_) throw std::logic_error("BatchedVolumeWriter::add after finish");
-  if (data.size() > held_.size()) throw std::invalid_argument("extent larger than a batch");
-  if (align_up(used_) + data.size() > held_.size()) flush();
-  const size_t at = align_up(used_);
-  std::memcpy(held_.data() + at, data.data(), data.size());
-  used_ = at + data.size();
-  held_extents_.push_back({offset, at, data.size()});
+  if (data.size() > kBatchBytes) throw std::invalid_argument("extent larger than a batch");
+  if (align_up(batches_[filling_].used) + data.size() > kBatchBytes) flush();
+  auto& batch = batches_[filling_];
+  const size_t at = align_up(batch.used);
+  std::memcpy(batch.buffer.data() + at, data.data(), data.size());
+  batch.used = at + data.size();
+  batch.extents.push_back({offset, at, data.size()});
   const BlockRange r{offset / block_size_, (offset + data.size() + block_size_ - 1) / block_size_};
-  append_range(held_ranges_, r);
+  append_range(batch.ranges, r);
   append_range(ranges_, r);
   bytes_ += data.size();
 }
 
+// Hands the batch being filled to the writing thread (its ranges logged first) and goes on with
+// the other once that one is written.
 void BatchedVolumeWriter::flush() {
-  if (held_extents_.empty()) return;
-  if (before_write_) before_write_(held_ranges_);
-  // Every piece: its volume offset and length; a completion's tag is its index.
-  std::vector<copier::IoRequest> pieces;
-  for (const auto& e : held_extents_) {
-    for (size_t at = 0; at < e.size; at += kPiece) {
-      copier::IoRequest r;
-      r.op = copier::IoOp::kWrite;
-      r.offset = e.offset + at;
-      r.buf = held_.data() + e.at + at;
-      r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, e.size - at));
-      r.tag = pieces.size();
-      pieces.push_back(r);
-    }
+  auto& batch = batches_[filling_];
+  if (batch.extents.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    rethrow_locked();
   }
-  run_pieces(*engine_, pieces, "write", path_);
-  used_ = 0;
-  held_extents_.clear();
-  held_ranges_.clear();
+  if (before_write_) before_write_(batch.ranges);
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || !handed_; });
+    rethrow_locked();
+    batch.busy = true;
+    handed_ = filling_;
+  }
+  changed_.notify_all();
+  filling_ ^= 1;
+  auto& next = batches_[filling_];
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || !next.busy; });
+    rethrow_locked();
+  }
+  next.used = 0;
+  next.extents.clear();
+  next.ranges.clear();
 }
 
 void BatchedVolumeWriter::finish() {
   flush();
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || (!batches_[0].busy && !batches_[1].busy); });
+    rethrow_locked();
+  }
+  stop();
   if (::fdatasync(device_.fd()) != 0) base::throw_errno(errno, "Cannot sync " + path_);
-  engine_.reset();
   device_ = copier::Device{};  // the exclusive open ends: the copier opens the volume next
   open_ = false;
 }

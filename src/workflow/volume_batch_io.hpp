@@ -35,8 +35,10 @@ class BatchedVolumeWriter {
   using BeforeWrite = std::function<void(const std::vector<BlockRange>&)>;
   // Opens `device` for writing (exclusively when it is a block device). Throws std::system_error.
   BatchedVolumeWriter(const std::string& device, uint64_t block_size, BeforeWrite before_write);
+  // Waits for the batch being written (its ranges were logged), then closes.
   ~BatchedVolumeWriter();
 
+  // Throws what writing an earlier batch threw.
   void add(uint64_t offset, std::span<const uint8_t> data);
   // Writes what is held, syncs the volume and closes it.
   void finish();
@@ -45,25 +47,40 @@ class BatchedVolumeWriter {
   uint64_t bytes() const { return bytes_; }
 
  private:
+  struct Extent {
+    uint64_t offset;
+    size_t at;
+    size_t size;
+  };
+  // One of two batches: filled by the caller while a thread writes the other.
+  struct Batch {
+    base::AlignedBuffer buffer;
+    size_t used = 0;  // each extent starts on a 4 KiB boundary (O_DIRECT)
+    std::vector<Extent> extents;
+    std::vector<BlockRange> ranges;
+    bool busy = false;  // handed to the writing thread, not written yet
+  };
   void flush();
+  void write_batches();
+  void stop();
+  // Under the lock: throws what the writing thread threw.
+  void rethrow_locked();
 
   std::string path_;
   uint64_t block_size_;
   BeforeWrite before_write_;
   copier::Device device_;
-  base::AlignedBuffer held_;
-  size_t used_ = 0;  // of held_, each extent starting on a 4 KiB boundary (O_DIRECT)
-  std::unique_ptr<copier::IoEngine> engine_;
-  struct Held {
-    uint64_t offset;
-    size_t at;
-    size_t size;
-  };
-  std::vector<Held> held_extents_;
-  std::vector<BlockRange> held_ranges_;
+  Batch batches_[2];
+  unsigned filling_ = 0;
   std::vector<BlockRange> ranges_;
   uint64_t bytes_ = 0;
   bool open_ = true;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<unsigned> handed_;  // a batch for the thread to take
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
 };
 
 // Reads block ranges of a volume in order, in pieces of at most `piece_max` bytes (a record): a
