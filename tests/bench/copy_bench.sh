@@ -13,25 +13,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-schelk=${SCHELK:-$root/build/schelk}
-gen=${COPY_BENCH:-$root/build/tests/bench/copy_bench}
-size_gib=4
-repeats=3
+. "$root/tests/bench/bench_args.sh"
 dir=/var/tmp/schelk-copy-bench
 use_loop=0
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --loop) use_loop=1 ;;
-    --size) size_gib=$2; shift ;;
-    --repeats) repeats=$2; shift ;;
-    --dir) dir=$2; shift ;;
-    *) echo "usage: $0 [--loop] [--size GIB] [--repeats N] [--dir DIR]" >&2; exit 2 ;;
-  esac
-  shift
-done
-for tool in "$schelk" "$gen"; do
-  [[ -x $tool ]] || { echo "missing $tool: build first" >&2; exit 1; }
-done
+bench_parse_args "usage: $0 [--loop] [--size GIB] [--repeats N] [--dir DIR]" 1 "$@"
+bench_require_built "$schelk" "$gen"
 command -v fio >/dev/null || { echo "fio not installed" >&2; exit 1; }
 
 size=$((size_gib << 30))

@@ -26,24 +26,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-schelk=${SCHELK:-$root/build/schelk}
-gen=${COPY_BENCH:-$root/build/tests/bench/copy_bench}
-size_gib=4
-repeats=3
+. "$root/tests/bench/bench_args.sh"
 dir=/var/tmp/schelk-send-bench
 shm=/dev/shm/schelk-send-bench
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --size) size_gib=$2; shift ;;
-    --repeats) repeats=$2; shift ;;
-    --dir) dir=$2; shift ;;
-    *) echo "usage: $0 [--size GIB] [--repeats N] [--dir DIR]" >&2; exit 2 ;;
-  esac
-  shift
-done
-for tool in "$schelk" "$gen"; do
-  [[ -x $tool ]] || { echo "missing $tool: build first" >&2; exit 1; }
-done
+bench_parse_args "usage: $0 [--size GIB] [--repeats N] [--dir DIR]" 0 "$@"
+bench_require_built "$schelk" "$gen"
 for t in fio zstd e2image mkfs.ext4 losetup python3 bc; do
   command -v $t >/dev/null || { echo "$t not installed" >&2; exit 1; }
 done
@@ -279,18 +266,19 @@ print("    receive steps: " + ", ".join("%s %.3f s" % (s["name"], s["ms"] / 1000
 echo
 echo "schelk send/receive benchmark: ${size_gib} GiB, loop devices (direct-io) over files in $dir,"
 echo "best of $repeats (wall clock, page cache dropped before each)"
-echo "(a) scattered 1% delta ($delta_bytes bytes)"
-row "schelk copy --blocks, twice (scratch, virgin)" "${best[d_copy2]}" $((2 * delta_bytes))
-row "send --from-generation 0 | receive, zstd 0" "${best[d_recv0]}" "$delta_bytes"
-row "send --from-generation 0 | receive, zstd 1" "${best[d_recv1]}" "$delta_bytes"
-echo "    receive / (2 x copy) = $(ratio "${best[d_recv0]}" "${best[d_copy2]}") (zstd 0), $(ratio "${best[d_recv1]}" "${best[d_copy2]}") (zstd 1); goal <= 1.1 with zstd 0"
-steps "$dir/recv_delta0.json"
-echo "(b) full baseline, random bytes ($size bytes)"
-row "schelk copy, twice (scratch, virgin)" "${best[f_copy2]}" $((2 * size))
-row "send --full | receive (new pair), zstd 0" "${best[f_recv0]}" "$size"
-row "send --full | receive (new pair), zstd 1" "${best[f_recv1]}" "$size"
-echo "    receive / (2 x copy) = $(ratio "${best[f_recv0]}" "${best[f_copy2]}") (zstd 0), $(ratio "${best[f_recv1]}" "${best[f_copy2]}") (zstd 1); goal <= 1.1 with zstd 0"
-steps "$dir/recv_full0.json"
+# pair TITLE BYTES COPY2 RECV0 RECV1 STEPS_JSON: a receive against its floor, two copies.
+pair() {
+  echo "$1"
+  row "$6" "${best[$3]}" $((2 * $2))
+  row "$7 | receive$8, zstd 0" "${best[$4]}" "$2"
+  row "$7 | receive$8, zstd 1" "${best[$5]}" "$2"
+  echo "    receive / (2 x copy) = $(ratio "${best[$4]}" "${best[$3]}") (zstd 0), $(ratio "${best[$5]}" "${best[$3]}") (zstd 1); goal <= 1.1 with zstd 0"
+  steps "$9"
+}
+pair "(a) scattered 1% delta ($delta_bytes bytes)" "$delta_bytes" d_copy2 d_recv0 d_recv1 \
+  "schelk copy --blocks, twice (scratch, virgin)" "send --from-generation 0" "" "$dir/recv_delta0.json"
+pair "(b) full baseline, random bytes ($size bytes)" "$size" f_copy2 f_recv0 f_recv1 \
+  "schelk copy, twice (scratch, virgin)" "send --full" " (new pair)" "$dir/recv_full0.json"
 echo "(c) send alone (into a pipe) against schelk copy to a RAM loop device (copy's read speed)"
 row "delta: schelk copy --blocks to RAM" "${best[d_copyread]}" "$delta_bytes"
 row "delta: send, zstd 0" "${best[d_send0]}" "$delta_bytes" "${bytes[d_send0]}"
@@ -298,18 +286,20 @@ row "full: schelk copy to RAM" "${best[f_copyread]}" "$size"
 row "full: send, zstd 0" "${best[f_send0]}" "$size" "${bytes[f_send0]}"
 echo "    send / copy read: delta $(ratio "${best[d_send0]}" "${best[d_copyread]}"), full $(ratio "${best[f_send0]}" "${best[f_copyread]}") (goal <= 1)"
 echo "(d) zstd level 1 against 0 (send alone)"
-row "random delta, zstd 1" "${best[d_send1]}" "$delta_bytes" "${bytes[d_send1]}"
-row "random full, zstd 1" "${best[f_send1]}" "$size" "${bytes[f_send1]}"
-row "ext4 half full (files from /usr), zstd 0" "${best[e_send0]}" "$size" "${bytes[e_send0]}"
-row "ext4 half full (files from /usr), zstd 1" "${best[e_send1]}" "$size" "${bytes[e_send1]}"
+# shipped KEY SIZE LABEL: a row with the stream bytes the run shipped.
+shipped() { row "$3" "${best[$1]}" "$2" "${bytes[$1]}"; }
+shipped d_send1 "$delta_bytes" "random delta, zstd 1"
+for key in f_send1:"random full, zstd 1" e_send0:"ext4 half full (files from /usr), zstd 0" \
+  e_send1:"ext4 half full (files from /usr), zstd 1"; do
+  shipped "${key%%:*}" "$size" "${key#*:}"
+done
 echo "    random: time x$(ratio "${best[f_send1]}" "${best[f_send0]}"), bytes x$(ratio "${bytes[f_send1]}" "${bytes[f_send0]}");" \
   "compressible: time x$(ratio "${best[e_send1]}" "${best[e_send0]}"), bytes x$(ratio "${bytes[e_send1]}" "${bytes[e_send0]}")"
 echo "(e) half-full ext4 ($used_c of $size bytes used): what a full copy ships"
-row "send --full, zstd 0" "${best[e_send0]}" "$size" "${bytes[e_send0]}"
-row "send --full, zstd 1" "${best[e_send1]}" "$size" "${bytes[e_send1]}"
-row "dd bs=1M direct | wc -c" "${best[e_dd]}" "$size" "${bytes[e_dd]}"
-row "dd bs=1M direct | zstd -1" "${best[e_ddz]}" "$size" "${bytes[e_ddz]}"
-row "e2image -ra to a sparse file (allocated)" "${best[e_e2i]}" "$size" "${bytes[e_e2i]}"
-row "e2image -ra to a pipe" "${best[e_e2ipipe]}" "$size" "${bytes[e_e2ipipe]}"
+for key in e_send0:"send --full, zstd 0" e_send1:"send --full, zstd 1" \
+  e_dd:"dd bs=1M direct | wc -c" e_ddz:"dd bs=1M direct | zstd -1" \
+  e_e2i:"e2image -ra to a sparse file (allocated)" e_e2ipipe:"e2image -ra to a pipe"; do
+  shipped "${key%%:*}" "$size" "${key#*:}"
+done
 echo "    send zstd 0 / e2image file: time $(ratio "${best[e_send0]}" "${best[e_e2i]}"), bytes $(ratio "${bytes[e_send0]}" "${bytes[e_e2i]}");" \
   "send zstd 1 / dd|zstd -1: time $(ratio "${best[e_send1]}" "${best[e_ddz]}"), bytes $(ratio "${bytes[e_send1]}" "${bytes[e_ddz]}")"
