@@ -119,9 +119,10 @@ json_check "send --full carries the blocks ext4 uses, not all of virgin" $J/send
   "d['blocks_carried'] == 'used' and 0 < d['data_bytes'] < $(blockdev --getsize64 "$VIRGIN") // 2 \
    and d['to_generation'] == 0"
 skj check_full receive --dry-run -i /tmp/full.schelk
-json_check "receive --dry-run: intact, whole, not for this pair (it has one)" $J/check_full.json \
+# A full stream makes a new pair: it applies (replacing this one, after asking), not already applied.
+json_check "receive --dry-run: intact, whole, would make a new pair" $J/check_full.json \
   "d['full'] and d['data_bytes'] == $(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["data_bytes"])' $J/send_full.json) \
-   and not d['applies']"
+   and d['applies'] and not d['already_applied']"
 sk send --from-generation 0 | sk receive --dry-run --json >$J/pipe.json
 json_check "send | receive --dry-run: an empty delta that applies" $J/pipe.json \
   "d['extents'] == 0 and d['applies']"
