@@ -18,6 +18,22 @@ constexpr unsigned kDepth = 32;             // writes in flight
 
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
+// Appends the requests for `size` bytes at volume `offset` from or into `buf` (in buffer
+// `buf_index`), in pieces of at most kPiece; each tag is the request's index in `pieces`.
+void add_pieces(std::vector<copier::IoRequest>& pieces, copier::IoOp op, uint64_t offset,
+                std::byte* buf, size_t size, unsigned buf_index) {
+  for (size_t at = 0; at < size; at += kPiece) {
+    copier::IoRequest r;
+    r.op = op;
+    r.offset = offset + at;
+    r.buf = buf + at;
+    r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, size - at));
+    r.buf_index = buf_index;
+    r.tag = pieces.size();
+    pieces.push_back(r);
+  }
+}
+
 // Runs `pieces` (tags = their indexes) at most kDepth at a time; throws naming the first that
 // failed or came short.
 void run_pieces(copier::IoEngine& engine, const std::vector<copier::IoRequest>& pieces,
@@ -100,16 +116,7 @@ void BatchedVolumeWriter::write_batches() {
       auto& batch = batches_[i];
       std::vector<copier::IoRequest> pieces;
       for (const auto& e : batch.extents) {
-        for (size_t at = 0; at < e.size; at += kPiece) {
-          copier::IoRequest r;
-          r.op = copier::IoOp::kWrite;
-          r.offset = e.offset + at;
-          r.buf = batch.buffer.data() + e.at + at;
-          r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, e.size - at));
-          r.buf_index = i;
-          r.tag = pieces.size();
-          pieces.push_back(r);
-        }
+        add_pieces(pieces, copier::IoOp::kWrite, e.offset, batch.buffer.data() + e.at, e.size, i);
       }
       run_pieces(*engine, pieces, "write", path_);
       {
@@ -223,16 +230,7 @@ std::vector<copier::IoRequest> BatchedVolumeReader::plan(Batch& batch, unsigned 
     if (align_up(used) + n > batch.buffer.size()) break;
     const size_t slot = align_up(used);
     batch.ready.push_back({at, slot, n});
-    for (size_t off = 0; off < n; off += kPiece) {
-      copier::IoRequest r;
-      r.op = copier::IoOp::kRead;
-      r.offset = at + off;
-      r.buf = batch.buffer.data() + slot + off;
-      r.length = static_cast<uint32_t>(std::min<size_t>(kPiece, n - off));
-      r.buf_index = index;
-      r.tag = reads.size();
-      reads.push_back(r);
-    }
+    add_pieces(reads, copier::IoOp::kRead, at, batch.buffer.data() + slot, n, index);
     used = slot + n;
     at_ = at + n;
   }
