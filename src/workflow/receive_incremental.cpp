@@ -17,6 +17,7 @@
 #include "src/workflow/test_hook.hpp"
 #include "src/workflow/untracked_writes.hpp"
 #include "src/workflow/volume_batch_io.hpp"
+#include "src/workflow/volume_pair.hpp"
 #include "src/workflow/workflow.hpp"
 
 namespace schelk {
@@ -105,6 +106,12 @@ void refuse_unless_ready(Context& ctx, const State& st) {
     throw std::runtime_error("An interrupted " + j->operation + " is pending: run 'schelk " +
                              j->operation + "' first.");
   }
+  // Both volumes are written: checked as volumes (block devices of one size) before the first
+  // byte, as full-recover checks them.
+  require_block_device_pair(ctx.volumes(), st.virgin, st.scratch,
+                            [&st](uint64_t vsize, uint64_t ssize) {
+                              return volume_size_mismatch(st.virgin, vsize, st.scratch, ssize);
+                            });
   if (ctx.volumes().hash_superblock(st.virgin) != st.virgin_superblock_hash) {
     throw std::runtime_error("Virgin's superblock (" + st.virgin +
                              ") changed since schelk last wrote it: virgin was written outside "

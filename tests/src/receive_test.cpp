@@ -263,6 +263,15 @@ TEST_CASE("receive refuses: wrong kind of stream for the options, mounted, pendi
   save_journal(b.rig.options().state_path, pending);
   CHECK_THROWS_WITH(cmd_receive(ctx, from_file(delta)), Catch::Contains("run 'schelk recover'"));
   remove_journal(b.rig.options().state_path);
+  // A scratch that is no longer virgin's size: refused before a byte is written.
+  const std::string scratch = slurp(b.rig.scratch);
+  std::filesystem::resize_file(b.rig.scratch, Rig::kSize / 2);
+  const std::string virgin = slurp(b.rig.virgin);
+  CHECK_THROWS_WITH(cmd_receive(ctx, from_file(delta)), Catch::Contains("Volume size mismatch"));
+  CHECK(slurp(b.rig.virgin) == virgin);
+  CHECK(slurp(b.rig.scratch) == scratch.substr(0, Rig::kSize / 2));
+  CHECK_FALSE(std::filesystem::exists(receive_log_path_for(b.rig.options().state_path)));
+  std::ofstream(b.rig.scratch, std::ios::binary | std::ios::trunc) << scratch;
   cmd_receive(ctx, from_file(delta));
   CHECK(slurp(b.rig.virgin) == slurp(p.sender.virgin));
 }
